@@ -111,3 +111,11 @@ class NearbyHit:
     store: Store
     distance_m: float
     bearing_deg: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """What a list endpoint found, ready for any output format."""
+
+    dataset_version: int | None
+    hits: tuple[NearbyHit, ...]

@@ -1,0 +1,109 @@
+"""Fixtures shared by the suite: apps on a real throwaway database, SQLite and PostgreSQL.
+
+PostgreSQL is taken from NAVPLUGIN_TEST_POSTGRES_URL (default: the local
+server on 127.0.0.1:5432). When it is unreachable its tests are skipped
+with the reason, unless NAVPLUGIN_TEST_REQUIRE_POSTGRES=1 (as in CI), which
+turns the skip into a failure.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from navplugin import create_app
+from navplugin.store import schema
+
+ADMIN_TOKEN = "test-admin-token"
+POSTGRES_URL = os.environ.get(
+    "NAVPLUGIN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/navplugin_test"
+)
+REQUIRE_POSTGRES = os.environ.get("NAVPLUGIN_TEST_REQUIRE_POSTGRES") == "1"
+_postgres_state: dict[str, Any] = {}
+
+
+def _ensure_postgres() -> str:
+    """Create the test database once; the skip reason when the server cannot be reached."""
+    if "error" in _postgres_state:
+        return _postgres_state["error"]
+    if "ok" in _postgres_state:
+        return ""
+    url = make_url(POSTGRES_URL)
+    try:
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": url.database}).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+        admin.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the server means skip
+        _postgres_state["error"] = f"PostgreSQL at {url.render_as_string()} unreachable: {exc.__class__.__name__}"
+        return _postgres_state["error"]
+    _postgres_state["ok"] = True
+    return ""
+
+
+def _reset_postgres() -> None:
+    engine = create_engine(POSTGRES_URL)
+    schema.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'navplugin.sqlite3'}"
+    error = _ensure_postgres()
+    if error:
+        if REQUIRE_POSTGRES:
+            pytest.fail(error)
+        pytest.skip(error)
+    _reset_postgres()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Iterator[Callable[..., Any]]:
+    apps = []
+
+    def build(**overrides: Any):
+        config = {
+            "DATABASE_URL": database_url,
+            "ADMIN_TOKEN": ADMIN_TOKEN,
+            "LOAD_SAMPLE": False,
+            "INDEX_POLL_SECONDS": 0,
+            **overrides,
+        }
+        app = create_app(config)
+        app.config["TESTING"] = True
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.extensions["navplugin"].close()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
