@@ -1,0 +1,13 @@
+"""The Flask layer: parse requests, call the core, format responses. Nothing else."""
+from __future__ import annotations
+
+from flask import Flask
+
+from . import admin, errors, health, navigation
+
+
+def init_app(app: Flask) -> None:
+    errors.init_app(app)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(navigation.blueprint)
+    app.register_blueprint(admin.blueprint)
