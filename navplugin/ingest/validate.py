@@ -9,7 +9,7 @@ Stable ids
 A shop keeps its id across uploads so navigation apps, overrides and diffs
 can follow it from one year's list to the next:
 
-* if the file has an id column (관리번호, 고유번호, 업체ID, id, store_id),
+* if the file has an id column (접수번호, 관리번호, 고유번호, 업체ID, id, store_id),
   the id is that cell's text, trimmed, with no prefix;
 * otherwise (or when that cell is empty) the id is
   ``"bg-" + sha1(clean_text(name).casefold() + "|" + normalize_address(address or jibun_address or ""))``
