@@ -7,7 +7,7 @@ data without importing each other. Coordinates are always (lon, lat).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 # How exact a stored point is, from best to worst. ``supplied`` means the
 # upload carried coordinates; the district levels come from the offline
@@ -115,7 +115,20 @@ class NearbyHit:
 
 @dataclass(frozen=True, slots=True)
 class QueryResult:
-    """What a list endpoint found, ready for any output format."""
+    """What a list endpoint found, ready for any output format.
+
+    Kept as parallel columns rather than one object per shop: a nearby answer
+    is built and serialised on every request of a navigation app.
+    """
 
     dataset_version: int | None
-    hits: tuple[NearbyHit, ...]
+    stores: Sequence[Store]
+    distances_m: Sequence[float]
+    bearings_deg: Sequence[float]
+
+    def __len__(self) -> int:
+        return len(self.stores)
+
+    @property
+    def hits(self) -> list[NearbyHit]:
+        return [NearbyHit(*hit) for hit in zip(self.stores, self.distances_m, self.bearings_deg)]

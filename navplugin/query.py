@@ -88,8 +88,8 @@ def parse_nearby(args: Mapping[str, str], settings: Mapping[str, Any]) -> Nearby
 
 
 def nearby(index: StoreIndex, query: NearbyQuery) -> QueryResult:
-    hits = index.nearby(query.lat, query.lon, query.radius_m, query.limit, query.category)
-    return QueryResult(dataset_version=index.version, hits=tuple(hits))
+    return index.nearby(lat=query.lat, lon=query.lon, radius_m=query.radius_m, limit=query.limit,
+                        category=query.category)
 
 
 def store_detail(index: StoreIndex, store_id: str) -> Store:

@@ -1,12 +1,17 @@
-"""The fields every output format draws on, so all formats describe a shop the same way."""
+"""The fields every output format draws on, so all formats describe a shop the same way.
+
+A shop's own fields do not change while its dataset version is live, so a
+format renders them once and keeps the text in a ``RenderCache``; a nearby
+answer then only adds each hit's distance and bearing.
+"""
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import Any, Callable
 
-from ..model import NearbyHit, Store
+from ..model import Store
 
 COORDINATE_DECIMALS = 7  # about 1 cm
-DISTANCE_DECIMALS = 2
 
 
 def store_fields(store: Store) -> dict[str, Any]:
@@ -25,13 +30,6 @@ def store_fields(store: Store) -> dict[str, Any]:
     }
 
 
-def hit_fields(hit: NearbyHit) -> dict[str, Any]:
-    fields = store_fields(hit.store)
-    fields["distance_m"] = round(hit.distance_m, DISTANCE_DECIMALS)
-    fields["bearing_deg"] = round(hit.bearing_deg, 1)
-    return fields
-
-
 def store_detail_fields(store: Store) -> dict[str, Any]:
     fields = store_fields(store)
     fields.update({
@@ -40,3 +38,28 @@ def store_detail_fields(store: Store) -> dict[str, Any]:
         "extra": dict(store.extra),
     })
     return fields
+
+
+class RenderCache:
+    """Rendered text per shop object, bounded; a new dataset version simply misses and refills.
+
+    Entries keep their shop alive and are checked by identity, so a recycled
+    ``id()`` can never return another shop's text.
+    """
+
+    def __init__(self, render: Callable[[Store], str], max_entries: int = 200_000) -> None:
+        self._render = render
+        self._max_entries = max_entries
+        self._entries: dict[int, tuple[Store, str]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, store: Store) -> str:
+        entry = self._entries.get(id(store))
+        if entry is not None and entry[0] is store:
+            return entry[1]
+        text = self._render(store)
+        with self._lock:
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()
+            self._entries[id(store)] = (store, text)
+        return text

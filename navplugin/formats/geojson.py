@@ -4,25 +4,33 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from ..model import QueryResult
-from .common import hit_fields
+from ..model import QueryResult, Store
+from .common import RenderCache, store_fields
+
+_FEATURE = '%s,"distance_m":%.2f,"bearing_deg":%.1f}}'
+
+
+def _feature_head(store: Store) -> str:
+    """A Feature up to the end of its known properties; the hit's own values close it."""
+    properties = store_fields(store)
+    coordinates = [properties.pop("lon"), properties.pop("lat")]
+    feature = {
+        "type": "Feature",
+        "id": store.id,
+        "geometry": {"type": "Point", "coordinates": coordinates},
+        "properties": properties,
+    }
+    return json.dumps(feature, ensure_ascii=False, separators=(",", ":"))[:-2]
+
+
+_heads = RenderCache(_feature_head)
 
 
 def serialize(result: QueryResult, options: Mapping[str, Any] | None = None) -> str:
-    features = []
-    for hit in result.hits:
-        properties = hit_fields(hit)
-        lon = properties.pop("lon")
-        lat = properties.pop("lat")
-        features.append({
-            "type": "Feature",
-            "id": properties["id"],
-            "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": properties,
-        })
-    body = {
-        "type": "FeatureCollection",
-        "dataset_version": result.dataset_version,  # a foreign member, allowed by RFC 7946 §6.1
-        "features": features,
-    }
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    features = ",".join([
+        _FEATURE % (_heads(store), distance, bearing)
+        for store, distance, bearing in zip(result.stores, result.distances_m, result.bearings_deg)
+    ])
+    version = "null" if result.dataset_version is None else int(result.dataset_version)
+    # dataset_version is a foreign member, which RFC 7946 §6.1 allows.
+    return f'{{"type":"FeatureCollection","dataset_version":{version},"features":[{features}]}}'

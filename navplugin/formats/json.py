@@ -4,11 +4,25 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from ..model import QueryResult
-from .common import hit_fields
+from ..model import QueryResult, Store
+from .common import RenderCache, store_fields
+
+# Distances to the centimetre, bearings to a tenth of a degree.
+_HIT = '{%s,"distance_m":%.2f,"bearing_deg":%.1f}'
+
+
+def _fields_text(store: Store) -> str:
+    """The shop's own fields as JSON members, without the braces."""
+    return json.dumps(store_fields(store), ensure_ascii=False, separators=(",", ":"))[1:-1]
+
+
+_fields = RenderCache(_fields_text)
 
 
 def serialize(result: QueryResult, options: Mapping[str, Any] | None = None) -> str:
-    items = [hit_fields(hit) for hit in result.hits]
-    body = {"dataset_version": result.dataset_version, "count": len(items), "items": items}
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    items = ",".join([
+        _HIT % (_fields(store), distance, bearing)
+        for store, distance, bearing in zip(result.stores, result.distances_m, result.bearings_deg)
+    ])
+    version = "null" if result.dataset_version is None else int(result.dataset_version)
+    return f'{{"dataset_version":{version},"count":{len(result)},"items":[{items}]}}'

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..model import NearbyHit, Store
+from ..model import QueryResult, Store
 from .geodesy import arc_from_chord, bearings, chord_for_arc, ecef_array, ecef_point
 
 LOGGER = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class StoreIndex:
         position = self.by_id.get(store_id)
         return None if position is None else self.stores[position]
 
-    def nearest(self, lon: float, lat: float, radius_m: float, limit: int,
+    def nearest(self, *, lon: float, lat: float, radius_m: float, limit: int,
                 category: str | None = None) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float]]:
         """Positions and surface distances (m) of up to ``limit`` stores within ``radius_m``, nearest first."""
         chosen = self._all if category is None else self._by_category.get(category_key(category))
@@ -92,18 +92,18 @@ class StoreIndex:
         positions = found if chosen.members is None else chosen.members[found]
         return positions, arc_from_chord(chords), origin
 
-    def nearby(self, lat: float, lon: float, radius_m: float, limit: int,
-               category: str | None = None) -> list[NearbyHit]:
+    def nearby(self, *, lat: float, lon: float, radius_m: float, limit: int,
+               category: str | None = None) -> QueryResult:
         """Stores within ``radius_m`` of the point, nearest first, with geodesic distance and bearing."""
-        positions, distances, origin = self.nearest(lon, lat, radius_m, limit, category)
+        positions, distances, origin = self.nearest(
+            lon=lon, lat=lat, radius_m=radius_m, limit=limit, category=category
+        )
         if len(positions) == 0:
-            return []
+            return QueryResult(self.version, (), (), ())
         azimuths = bearings(lon, lat, origin, self.xyz[positions])
         stores = self.stores
-        return [
-            NearbyHit(stores[p], d, b)
-            for p, d, b in zip(positions.tolist(), distances.tolist(), azimuths.tolist())
-        ]
+        return QueryResult(self.version, [stores[p] for p in positions.tolist()],
+                           distances.tolist(), azimuths.tolist())
 
 
 class IndexHolder:

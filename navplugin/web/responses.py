@@ -25,15 +25,21 @@ def chosen_format() -> Format:
     return by_media_type(accepted) or FORMATS[DEFAULT_FORMAT]
 
 
-def cacheable(body: str, media_type: str, dataset_version: int | None, status: int = 200) -> Response:
-    """A read response with ETag and Cache-Control; If-None-Match gets 304."""
-    digest = hashlib.blake2b(body.encode("utf-8"), digest_size=12).hexdigest()
-    etag = f"v{dataset_version}-{digest}"
-    response = Response(body, status=status, mimetype=media_type)
-    response.set_etag(etag)
+def _conditional(response: Response, etag: str) -> Response:
+    """Cache headers on a read response; a matching If-None-Match turns it into 304."""
+    response.headers["ETag"] = f'"{etag}"'
     response.headers["Cache-Control"] = f"public, max-age={service().settings['CACHE_MAX_AGE']}"
-    response.vary.add("Accept")
-    return response.make_conditional(request)
+    response.headers["Vary"] = "Accept"
+    if "If-None-Match" in request.headers and request.if_none_match.contains(etag):
+        response.status_code = 304
+        response.set_data(b"")
+    return response
+
+
+def cacheable(body: str, media_type: str, dataset_version: int | None, status: int = 200) -> Response:
+    """A read response whose ETag is a digest of its body."""
+    digest = hashlib.blake2b(body.encode("utf-8"), digest_size=12).hexdigest()
+    return _conditional(Response(body, status=status, mimetype=media_type), f"v{dataset_version}-{digest}")
 
 
 def json_response(body: Any, dataset_version: int | None = None, status: int = 200) -> Response:
@@ -44,5 +50,9 @@ def json_response(body: Any, dataset_version: int | None = None, status: int = 2
 
 
 def list_response(result: QueryResult) -> Response:
+    """A list answer is fixed by the dataset version, the query and the format: that is its ETag."""
     fmt = chosen_format()
-    return cacheable(fmt.serialize(result, None), fmt.media_type, result.dataset_version)
+    key = f"{result.dataset_version}|{fmt.name}|{request.query_string.decode('latin-1')}"
+    etag = f"v{result.dataset_version}-{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"
+    response = Response(fmt.serialize(result, None), mimetype=fmt.media_type)
+    return _conditional(response, etag)

@@ -37,7 +37,7 @@ def brute_force(stores, lon, lat, radius, limit, category=None):
 
 def assert_matches_brute_force(index, stores, lon, lat, radius, limit, category=None):
     expected, near_border = brute_force(stores, lon, lat, radius, limit, category)
-    hits = index.nearby(lat, lon, radius, limit, category)
+    hits = index.nearby(lat=lat, lon=lon, radius_m=radius, limit=limit, category=category).hits
     # Every reported distance is geodesic within 0.1 %, and ordered nearest first.
     for hit in hits:
         exact = geodesic((lat, lon), (hit.store.lat, hit.store.lon)).meters
@@ -74,7 +74,7 @@ def test_bearings_point_the_right_way():
         make_store(2, 127.0, 37.49),  # south
         make_store(3, 126.99, 37.5),  # west
     ]
-    hits = {h.store.id: h for h in StoreIndex(stores, 1).nearby(origin_lat, origin_lon, 5000, 10)}
+    hits = {h.store.id: h for h in StoreIndex(stores, 1).nearby(lat=origin_lat, lon=origin_lon, radius_m=5000, limit=10).hits}
     assert abs(hits["s0"].bearing_deg - 0) < 0.1 or abs(hits["s0"].bearing_deg - 360) < 0.1
     assert abs(hits["s1"].bearing_deg - 90) < 0.1
     assert abs(hits["s2"].bearing_deg - 180) < 0.1
@@ -84,14 +84,15 @@ def test_bearings_point_the_right_way():
 def test_far_shops_are_measured_on_the_ellipsoid():
     """Seoul to Jeju (~450 km): still geodesic within 0.1 %, not a flat-earth guess."""
     stores = [make_store(0, 126.5312, 33.4996)]
-    hits = StoreIndex(stores, 1).nearby(37.5665, 126.9780, 500_000, 1)
+    hits = StoreIndex(stores, 1).nearby(lat=37.5665, lon=126.9780, radius_m=500_000, limit=1).hits
     exact = geodesic((37.5665, 126.9780), (33.4996, 126.5312)).meters
     assert len(hits) == 1
     assert math.isclose(hits[0].distance_m, exact, rel_tol=1e-3)
 
 
 def test_empty_index_and_unknown_category_return_nothing():
-    assert StoreIndex([], 1).nearby(37.5, 127.0, 1000, 5) == []
+    assert len(StoreIndex([], 1).nearby(lat=37.5, lon=127.0, radius_m=1000, limit=5)) == 0
     index = StoreIndex([make_store(0, 127.0, 37.5, "음식점업")], 1)
-    assert index.nearby(37.5, 127.0, 1000, 5, category="제조업") == []
-    assert [h.store.id for h in index.nearby(37.5, 127.0, 1000, 5, category="음식점업")] == ["s0"]
+    assert len(index.nearby(lat=37.5, lon=127.0, radius_m=1000, limit=5, category="제조업")) == 0
+    found = index.nearby(lat=37.5, lon=127.0, radius_m=1000, limit=5, category="음식점업")
+    assert [s.id for s in found.stores] == ["s0"]

@@ -103,7 +103,7 @@ def test_nearby_from_the_database_matches_brute_force(repository, shops, query, 
     )
     border = any(abs(d - radius) < 1e-3 for d, _ in exact)
     expected = [item for item in exact if item[0] <= radius][:limit]
-    hits = holder.index.nearby(lat, lon, radius, limit)
+    hits = holder.index.nearby(lat=lat, lon=lon, radius_m=radius, limit=limit).hits
     if not border:
         assert len(hits) == len(expected)
     for hit, (distance, _) in zip(hits, expected):
