@@ -18,7 +18,7 @@ from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
 from geopy.point import Point as GeoPoint
 
-from navplugin.geocode.gazetteer import Gazetteer, load_gazetteer
+from navplugin.gazetteer import Gazetteer, load_gazetteer
 from navplugin.geocode.parse import ParsedAddress, parse_address
 
 LOGGER = logging.getLogger(__name__)

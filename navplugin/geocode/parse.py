@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from navplugin.addresses import clean_text
-from navplugin.geocode.gazetteer import Gazetteer, load_gazetteer
+from navplugin.gazetteer import Gazetteer, load_gazetteer
 from navplugin.model import Region
 
 LOGGER = logging.getLogger(__name__)

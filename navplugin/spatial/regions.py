@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from navplugin.geocode.gazetteer import Entry, Gazetteer, load_gazetteer
+from navplugin.gazetteer import Entry, Gazetteer, load_gazetteer
 from navplugin.model import Region
 
 LOGGER = logging.getLogger(__name__)

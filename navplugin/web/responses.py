@@ -21,25 +21,29 @@ def chosen_format() -> Format:
     name = query.choice(request.args, "format", tuple(FORMATS), None)
     if name is not None:
         return FORMATS[name]
+    accept = request.headers.get("Accept")
+    if not accept or accept == "*/*":
+        return FORMATS[DEFAULT_FORMAT]
     accepted = [media for media, _quality in request.accept_mimetypes]
     return by_media_type(accepted) or FORMATS[DEFAULT_FORMAT]
 
 
-def _conditional(response: Response, etag: str) -> Response:
-    """Cache headers on a read response; a matching If-None-Match turns it into 304."""
-    response.headers["ETag"] = f'"{etag}"'
-    response.headers["Cache-Control"] = f"public, max-age={service().settings['CACHE_MAX_AGE']}"
-    response.headers["Vary"] = "Accept"
+def _read_response(body: str, media_type: str, etag: str, status: int = 200) -> Response:
+    """A read response with cache headers; a matching If-None-Match turns it into 304."""
+    headers = {
+        "ETag": f'"{etag}"',
+        "Cache-Control": f"public, max-age={service().settings['CACHE_MAX_AGE']}",
+        "Vary": "Accept",
+    }
     if "If-None-Match" in request.headers and request.if_none_match.contains(etag):
-        response.status_code = 304
-        response.set_data(b"")
-    return response
+        return Response(status=304, headers=headers)
+    return Response(body, status=status, mimetype=media_type, headers=headers)
 
 
 def cacheable(body: str, media_type: str, dataset_version: int | None, status: int = 200) -> Response:
     """A read response whose ETag is a digest of its body."""
     digest = hashlib.blake2b(body.encode("utf-8"), digest_size=12).hexdigest()
-    return _conditional(Response(body, status=status, mimetype=media_type), f"v{dataset_version}-{digest}")
+    return _read_response(body, media_type, f"v{dataset_version}-{digest}", status)
 
 
 def json_response(body: Any, dataset_version: int | None = None, status: int = 200) -> Response:
@@ -54,5 +58,4 @@ def list_response(result: QueryResult) -> Response:
     fmt = chosen_format()
     key = f"{result.dataset_version}|{fmt.name}|{request.query_string.decode('latin-1')}"
     etag = f"v{result.dataset_version}-{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"
-    response = Response(fmt.serialize(result, None), mimetype=fmt.media_type)
-    return _conditional(response, etag)
+    return _read_response(fmt.serialize(result, None), fmt.media_type, etag)

