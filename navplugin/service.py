@@ -14,6 +14,7 @@ from . import jobs
 from .errors import NotReady
 from .geocode.chain import GeocoderChain
 from .spatial.index import IndexHolder, StoreIndex
+from .spatial.regions import default_region_lookup
 from .store.engine import default_sqlite_url, make_engine
 from .store.repository import Repository
 
@@ -61,6 +62,11 @@ class Service:
         else:
             self._ready.set()
         self.holder.start_polling(self.settings["INDEX_POLL_SECONDS"])
+        try:
+            # The district polygons take a second or two to index; do it here, not in the first request.
+            default_region_lookup().build()
+        except Exception:  # noqa: BLE001 - region lookups will retry the build on first use
+            LOGGER.exception("building the region lookup failed")
 
     def index(self, timeout: float = 30.0) -> StoreIndex:
         index = self.holder.index

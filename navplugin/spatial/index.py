@@ -40,7 +40,7 @@ class StoreIndex:
                  lon: np.ndarray | None = None, lat: np.ndarray | None = None) -> None:
         started = time.perf_counter()
         self.version = version
-        self.stores = list(stores)
+        self.stores = stores if isinstance(stores, list) else list(stores)
         self.by_id = {store.id: position for position, store in enumerate(self.stores)}
         if lon is None or lat is None:
             lon = np.fromiter((s.lon for s in self.stores), dtype=np.float64, count=len(self.stores))
