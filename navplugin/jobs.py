@@ -29,23 +29,14 @@ class ImportOutcome:
     report: dict[str, Any]
 
 
+# The fields a validated row hands on unchanged to the stored shop.
+_ROW_FIELDS = ("id", "name", "category", "address", "jibun_address", "phone",
+               "certified_year", "founded_year", "region")
+
+
 def _store(row: ShopRow, lon: float, lat: float, provider: str, precision: str) -> Store:
-    return Store(
-        id=row.id,
-        name=row.name,
-        lon=lon,
-        lat=lat,
-        provider=provider,
-        precision=precision,
-        category=row.category,
-        address=row.address,
-        jibun_address=row.jibun_address,
-        phone=row.phone,
-        certified_year=row.certified_year,
-        founded_year=row.founded_year,
-        region=row.region,
-        extra=dict(row.extra),
-    )
+    return Store(lon=lon, lat=lat, provider=provider, precision=precision, extra=dict(row.extra),
+                 **{name: getattr(row, name) for name in _ROW_FIELDS})
 
 
 def _header_of(result: IngestResult, field: str) -> str | None:

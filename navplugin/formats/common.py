@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-from ..model import Store
+from ..model import QueryResult, Store
 
 COORDINATE_DECIMALS = 7  # about 1 cm
 
@@ -63,3 +63,11 @@ class RenderCache:
                 self._entries.clear()
             self._entries[id(store)] = (store, text)
         return text
+
+
+def join_hits(result: QueryResult, render: RenderCache, template: str) -> str:
+    """Each hit as ``template % (rendered shop, distance, bearing)``, comma-separated."""
+    return ",".join([
+        template % (render(store), distance, bearing)
+        for store, distance, bearing in zip(result.stores, result.distances_m, result.bearings_deg)
+    ])

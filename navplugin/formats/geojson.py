@@ -5,7 +5,7 @@ import json
 from typing import Any, Mapping
 
 from ..model import QueryResult, Store
-from .common import RenderCache, store_fields
+from .common import RenderCache, join_hits, store_fields
 
 _FEATURE = '%s,"distance_m":%.2f,"bearing_deg":%.1f}}'
 
@@ -27,10 +27,7 @@ _heads = RenderCache(_feature_head)
 
 
 def serialize(result: QueryResult, options: Mapping[str, Any] | None = None) -> str:
-    features = ",".join([
-        _FEATURE % (_heads(store), distance, bearing)
-        for store, distance, bearing in zip(result.stores, result.distances_m, result.bearings_deg)
-    ])
+    features = join_hits(result, _heads, _FEATURE)
     version = "null" if result.dataset_version is None else int(result.dataset_version)
     # dataset_version is a foreign member, which RFC 7946 §6.1 allows.
     return f'{{"type":"FeatureCollection","dataset_version":{version},"features":[{features}]}}'

@@ -5,7 +5,7 @@ import json
 from typing import Any, Mapping
 
 from ..model import QueryResult, Store
-from .common import RenderCache, store_fields
+from .common import RenderCache, join_hits, store_fields
 
 # Distances to the centimetre, bearings to a tenth of a degree.
 _HIT = '{%s,"distance_m":%.2f,"bearing_deg":%.1f}'
@@ -20,9 +20,6 @@ _fields = RenderCache(_fields_text)
 
 
 def serialize(result: QueryResult, options: Mapping[str, Any] | None = None) -> str:
-    items = ",".join([
-        _HIT % (_fields(store), distance, bearing)
-        for store, distance, bearing in zip(result.stores, result.distances_m, result.bearings_deg)
-    ])
+    items = join_hits(result, _fields, _HIT)
     version = "null" if result.dataset_version is None else int(result.dataset_version)
     return f'{{"dataset_version":{version},"count":{len(result)},"items":[{items}]}}'

@@ -9,6 +9,8 @@ HTTP calls; the geopy base class is used only for the common interface.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import logging
 from typing import Any
 
@@ -113,9 +115,7 @@ class OfflineGeocoder(Geocoder):
             "precision": entry.point_level or parsed.level,
             "level": parsed.level,
             "code": parsed.code,
-            "sido": parsed.sido, "sido_code": parsed.sido_code,
-            "sigungu": parsed.sigungu, "sigungu_code": parsed.sigungu_code,
-            "emd": parsed.emd, "emd_code": parsed.emd_code,
+            **dataclasses.asdict(parsed.region),
         }
         return Location(parsed.name, (entry.lat, entry.lon), raw)
 

@@ -33,21 +33,13 @@ class ParsedAddress:
 
     level: str  # "sido" | "sigungu" | "emd"
     code: str
-    sido: str
-    sido_code: str
-    sigungu: str | None = None
-    sigungu_code: str | None = None
-    emd: str | None = None
-    emd_code: str | None = None
+    region: Region
 
     @property
     def name(self) -> str:
         """The current name chain, e.g. "서울특별시 종로구 관훈동"."""
-        return " ".join(part for part in (self.sido, self.sigungu, self.emd) if part)
-
-    def to_region(self) -> Region:
-        return Region(sido=self.sido, sido_code=self.sido_code, sigungu=self.sigungu,
-                      sigungu_code=self.sigungu_code, emd=self.emd, emd_code=self.emd_code)
+        region = self.region
+        return " ".join(part for part in (region.sido, region.sigungu, region.emd) if part)
 
 
 def parse_address(text: str, gazetteer: Gazetteer | None = None) -> ParsedAddress | None:
@@ -190,10 +182,9 @@ class _Parser:
         sido = self.gaz.current(code[:2])
         sigungu = self.gaz.current(code[:5]) if len(code) >= 5 else None
         emd = entry if entry.level == "emd" else None
-        return ParsedAddress(
-            level=entry.level, code=entry.code,
+        return ParsedAddress(level=entry.level, code=entry.code, region=Region(
             sido=sido.sido if sido else entry.sido, sido_code=code[:2],
             sigungu=sigungu.sigungu if sigungu else None,
             sigungu_code=sigungu.code if sigungu else None,
             emd=emd.emd if emd else None, emd_code=emd.code if emd else None,
-        )
+        ))

@@ -7,6 +7,7 @@ one, never a half-written mix.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
@@ -45,43 +46,20 @@ class VersionInfo:
         }
 
 
+_STORE_COLUMNS = tuple(field.name for field in dataclasses.fields(Store))
+
+
 def _store_row(version: int, store: Store) -> dict[str, Any]:
-    return {
-        "version": version,
-        "id": store.id,
-        "name": store.name,
-        "category": store.category,
-        "address": store.address,
-        "jibun_address": store.jibun_address,
-        "phone": store.phone,
-        "certified_year": store.certified_year,
-        "founded_year": store.founded_year,
-        "region": store.region,
-        "lon": store.lon,
-        "lat": store.lat,
-        "provider": store.provider,
-        "precision": store.precision,
-        "extra": json.dumps(dict(store.extra), ensure_ascii=False),
-    }
+    row = {name: getattr(store, name) for name in _STORE_COLUMNS}
+    row["extra"] = json.dumps(dict(store.extra), ensure_ascii=False)
+    row["version"] = version
+    return row
 
 
 def _store_from_row(row: Any) -> Store:
-    return Store(
-        id=row.id,
-        name=row.name,
-        lon=row.lon,
-        lat=row.lat,
-        provider=row.provider,
-        precision=row.precision,
-        category=row.category,
-        address=row.address,
-        jibun_address=row.jibun_address,
-        phone=row.phone,
-        certified_year=row.certified_year,
-        founded_year=row.founded_year,
-        region=row.region,
-        extra=json.loads(row.extra) if row.extra else {},
-    )
+    values = {name: getattr(row, name) for name in _STORE_COLUMNS}
+    values["extra"] = json.loads(row.extra) if row.extra else {}
+    return Store(**values)
 
 
 def _utc(value: datetime) -> datetime:

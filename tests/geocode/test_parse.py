@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from navplugin.gazetteer import load_gazetteer
 from navplugin.geocode.parse import ParsedAddress, parse_address
+from navplugin.model import Region
 
 # (address, level, code) — codes from the table, trimmed to 2/5/8 digits.
 CASES = [
@@ -113,18 +114,18 @@ def test_emd_named_twice_in_a_city_stops_at_the_city() -> None:
 
 def test_result_carries_current_names_of_every_level() -> None:
     parsed = parse_address("인천광역시 남구 숭의동 123")
-    assert parsed == ParsedAddress(
-        level="emd", code="28177101", sido="인천광역시", sido_code="28",
+    assert parsed == ParsedAddress(level="emd", code="28177101", region=Region(
+        sido="인천광역시", sido_code="28",
         sigungu="미추홀구", sigungu_code="28177", emd="숭의동", emd_code="28177101",
-    )
+    ))
     assert parsed.name == "인천광역시 미추홀구 숭의동"
-    assert parsed.to_region().as_dict()["sigungu"] == {"name": "미추홀구", "code": "28177"}
+    assert parsed.region.as_dict()["sigungu"] == {"name": "미추홀구", "code": "28177"}
 
 
 def test_old_sido_is_reported_by_its_current_name() -> None:
     parsed = parse_address("경상북도 군위군 군위읍 1")
     assert parsed is not None
-    assert (parsed.sido, parsed.sido_code) == ("대구광역시", "27")
+    assert (parsed.region.sido, parsed.region.sido_code) == ("대구광역시", "27")
     parsed = parse_address("전라북도 전주시 완산구 풍남동3가 1")
     assert parsed is not None and parsed.name == "전북특별자치도 전주시 완산구 풍남동3가"
 
@@ -132,7 +133,7 @@ def test_old_sido_is_reported_by_its_current_name() -> None:
 def test_sejong_has_no_sigungu() -> None:
     parsed = parse_address("세종특별자치시 조치원읍 1")
     assert parsed is not None
-    assert (parsed.sigungu, parsed.sigungu_code, parsed.sido_code) == (None, None, "36")
+    assert (parsed.region.sigungu, parsed.region.sigungu_code, parsed.region.sido_code) == (None, None, "36")
 
 
 def test_every_current_district_name_parses_to_its_own_code() -> None:
@@ -168,8 +169,9 @@ def test_any_text_gives_none_or_a_consistent_current_district(text: str) -> None
     entry = load_gazetteer().get(parsed.code)
     assert entry is not None and entry.is_current and entry.level == parsed.level
     assert len(parsed.code) == {"sido": 2, "sigungu": 5, "emd": 8}[parsed.level]
-    assert parsed.code.startswith(parsed.sido_code)
-    if parsed.sigungu_code:
-        assert parsed.code.startswith(parsed.sigungu_code)
-    if parsed.emd_code:
-        assert parsed.emd_code == parsed.code
+    region = parsed.region
+    assert parsed.code.startswith(region.sido_code)
+    if region.sigungu_code:
+        assert parsed.code.startswith(region.sigungu_code)
+    if region.emd_code:
+        assert region.emd_code == parsed.code
