@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-# How exact a stored point is, from best to worst. ``supplied`` means the
-# upload carried coordinates; the district levels come from the offline
-# geocoder and never pretend to be a street-level point.
-PRECISIONS = ("supplied", "entrance", "building", "street", "emd", "sigungu", "sido")
+# How exact a stored point is, from best to worst. ``supplied``: the upload
+# carried coordinates; ``entrance``: a building entrance (juso); ``building``:
+# a road-address match; ``parcel``: a 지번 match; ``place``: a keyword (POI)
+# match; the district levels come from the offline geocoder or a region-only
+# match and never pretend to be a street-level point.
+PRECISIONS = ("supplied", "entrance", "building", "parcel", "place", "emd", "sigungu", "sido")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,110 @@
+"""What every web geocoder shares: a configurable base URL, keys kept secret, one error mapping.
+
+Providers (one module each) subclass ``WebGeocoder``: they only build the
+request and parse the response, raising geopy exceptions for errors their
+provider reports inside a 200 body. This class turns HTTP-level failures
+into the right geopy exception (geopy's own table calls a 503 a timeout and
+a Kakao quota 400 a query error) and scrubs the keys out of every message,
+since adapters put the request URL, query string included, into theirs.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, ClassVar, Iterable
+from urllib.parse import urlsplit
+
+from geopy.adapters import AdapterHTTPError
+from geopy.exc import (
+    GeocoderAuthenticationFailure,
+    GeocoderQuotaExceeded,
+    GeocoderRateLimited,
+    GeocoderServiceError,
+    GeocoderUnavailable,
+    GeopyError,
+)
+from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
+
+LOGGER = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 5.0  # geopy's 1 s default is shorter than a busy Korean API's tail latency
+REDACTED = "***"
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def split_base_url(url: str) -> tuple[str, str]:
+    """``https://host[:port][/prefix]`` -> (scheme, domain with any path prefix)."""
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    return parts.scheme or "https", (parts.netloc + parts.path).rstrip("/")
+
+
+class WebGeocoder(Geocoder):
+    """Base of the Korean web providers."""
+
+    provider: ClassVar[str]  # registry name, e.g. "kakao"
+    default_domain: ClassVar[str]  # e.g. "dapi.kakao.com"
+
+    def __init__(
+        self,
+        *,
+        domain: str | None = None,
+        scheme: str | None = None,
+        timeout: float | object = DEFAULT_TIMEOUT,
+        proxies: Any = DEFAULT_SENTINEL,
+        user_agent: str | None = None,
+        ssl_context: Any = DEFAULT_SENTINEL,
+        adapter_factory: Callable[..., Any] | None = None,
+    ) -> None:
+        super().__init__(
+            scheme=scheme,
+            timeout=timeout,
+            proxies=proxies,
+            user_agent=user_agent or "navplugin",
+            ssl_context=ssl_context,
+            adapter_factory=adapter_factory,
+        )
+        self.domain = (domain or self.default_domain).strip("/")
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in a log line or an error message."""
+        return ()
+
+    def _url(self, path: str) -> str:
+        return f"{self.scheme}://{self.domain}{path}"
+
+    def _call(self, url: str, callback: Callable[[Any], Any], *, timeout: Any = DEFAULT_SENTINEL,
+              headers: dict[str, str] | None = None) -> Any:
+        """``_call_geocoder`` with secrets scrubbed from any exception it raises."""
+        try:
+            return self._call_geocoder(url, callback, timeout=timeout, headers=headers)
+        except GeopyError as error:
+            message = redact(str(error), self.secrets())
+            if message == str(error):
+                raise
+            if isinstance(error, GeocoderRateLimited):
+                raise type(error)(message, retry_after=error.retry_after) from None
+            raise type(error)(message) from None
+
+    def _geocoder_exception_handler(self, error: Exception) -> None:
+        """HTTP errors the generic table gets wrong for these providers."""
+        if not isinstance(error, AdapterHTTPError):
+            return
+        status = error.status_code
+        detail = redact(f"{self.provider} answered HTTP {status}: {(error.text or '')[:200]}", self.secrets())
+        if status in (500, 502, 503, 504):
+            raise GeocoderUnavailable(detail) from error
+        if status in (401, 403):
+            raise GeocoderAuthenticationFailure(detail) from error
+
+    @staticmethod
+    def quota_exceeded(provider: str, message: str) -> GeocoderQuotaExceeded:
+        return GeocoderQuotaExceeded(f"{provider}: quota exceeded: {message}")
+
+    @staticmethod
+    def service_error(provider: str, message: str) -> GeocoderServiceError:
+        return GeocoderServiceError(f"{provider}: {message}")
