@@ -10,10 +10,11 @@ since adapters put the request URL, query string included, into theirs.
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any, Callable, ClassVar, Iterable
 from urllib.parse import urlsplit
 
-from geopy.adapters import AdapterHTTPError
+from geopy.adapters import AdapterHTTPError, RequestsAdapter
 from geopy.exc import (
     GeocoderAuthenticationFailure,
     GeocoderQuotaExceeded,
@@ -30,11 +31,54 @@ DEFAULT_TIMEOUT = 5.0  # geopy's 1 s default is shorter than a busy Korean API's
 REDACTED = "***"
 
 
+MIN_SECRET = 8  # shorter values are no real API key, and replacing them would mangle log lines
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, REDACTED)
     return text
+
+
+_LIVE_GEOCODERS: "weakref.WeakSet[WebGeocoder]" = weakref.WeakSet()
+
+
+class RedactSecrets(logging.Filter):
+    """Scrubs the keys of live geocoders from log records of libraries that log request URLs.
+
+    urllib3 logs every URL, query string included, and geopy logs error bodies
+    (Kakao echoes a wrong key in its 401 body); juso and VWorld take their keys
+    in the query string.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = {s for geocoder in list(_LIVE_GEOCODERS) for s in geocoder.secrets() if len(s) >= MIN_SECRET}
+        if secrets:
+            try:
+                message = record.getMessage()
+            except Exception:  # noqa: BLE001 - a broken record is the handler's problem
+                return True
+            clean = redact(message, sorted(secrets, key=len, reverse=True))
+            if clean != message:
+                record.msg, record.args = clean, None
+        return True
+
+
+_REDACT = RedactSecrets()
+for _name in ("urllib3.connectionpool", "urllib3.util.retry", "geopy"):
+    logging.getLogger(_name).addFilter(_REDACT)
+
+
+def single_try_adapter(proxies: Any, ssl_context: Any) -> RequestsAdapter:
+    """geopy's adapter without urllib3's silent retries.
+
+    The default re-sends a GET after a read timeout, so one slow answer costs
+    three timeouts and up to three calls of a daily quota, and surfaces as
+    ``GeocoderUnavailable`` rather than ``GeocoderTimedOut``. Retrying is the
+    chain's decision.
+    """
+    return RequestsAdapter(proxies=proxies, ssl_context=ssl_context, max_retries=0)
 
 
 def split_base_url(url: str) -> tuple[str, str]:
@@ -66,9 +110,10 @@ class WebGeocoder(Geocoder):
             proxies=proxies,
             user_agent=user_agent or "navplugin",
             ssl_context=ssl_context,
-            adapter_factory=adapter_factory,
+            adapter_factory=adapter_factory or single_try_adapter,
         )
         self.domain = (domain or self.default_domain).strip("/")
+        _LIVE_GEOCODERS.add(self)
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log line or an error message."""
@@ -89,6 +134,16 @@ class WebGeocoder(Geocoder):
             if isinstance(error, GeocoderRateLimited):
                 raise type(error)(message, retry_after=error.retry_after) from None
             raise type(error)(message) from None
+
+    def _adapter_error_handler(self, error: Exception) -> Any:
+        """Scrub secrets from an HTTP error body before geopy logs it and maps it."""
+        if isinstance(error, AdapterHTTPError) and error.text:
+            secrets = self.secrets()
+            clean = AdapterHTTPError(redact(str(error), secrets), status_code=error.status_code,
+                                     headers=error.headers, text=redact(error.text, secrets))
+            if clean.text != error.text:
+                error = clean
+        return super()._adapter_error_handler(error)
 
     def _geocoder_exception_handler(self, error: Exception) -> None:
         """HTTP errors the generic table gets wrong for these providers."""
