@@ -1,4 +1,4 @@
-"""Flask commands for operators: import a list, show what is stored."""
+"""Flask commands for operators: import a list, geocode, finish interrupted jobs, show what is stored."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .errors import NavpluginError
+from .geocode.base import redact
 from .service import Service
 
 MAX_PROBLEMS_SHOWN = 20
@@ -18,7 +19,9 @@ def _service() -> Service:
     return current_app.extensions["navplugin"]
 
 
-def _print_report(report: dict) -> None:
+def _print_report(report: dict, report_json: Path | None = None) -> None:
+    if report_json:
+        report_json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     click.echo(
         f"rows: {report['total_rows']}  valid: {report['valid_rows']}  invalid: {report['invalid_rows']}  "
         f"errors: {report['errors']}  warnings: {report['warnings']}  encoding: {report.get('encoding')}"
@@ -37,7 +40,7 @@ def _print_report(report: dict) -> None:
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Validate and geocode only; store nothing.")
+@click.option("--dry-run", is_flag=True, help="Validate only and report; store nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Leave rows with errors out instead of rejecting the file.")
 @click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the full row report as JSON to this file.")
@@ -46,31 +49,99 @@ def import_command(file: Path, dry_run: bool, skip_invalid: bool, report_json: P
     """Import a certified-store list (CSV or XLSX) as a new live dataset version."""
     service = _service()
     with click.progressbar(length=1, label="geocoding", show_pos=True, show_eta=True) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
-
         try:
-            outcome = service.import_list(
+            submission, status = service.import_list(
                 file.read_bytes(), file.name, dry_run=dry_run, skip_invalid=skip_invalid,
-                source="cli", uploaded_by="cli", progress=progress,
+                source="cli", uploaded_by="cli", progress=_progress(bar),
             )
         except NavpluginError as exc:
             bar.render_finish()
-            report = exc.extra.get("report")
-            if report:
-                _print_report(report)
-                if report_json:
-                    report_json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-            raise click.ClickException(exc.detail) from None
-    _print_report(outcome.report)
-    if report_json:
-        report_json.write_text(json.dumps(outcome.report, ensure_ascii=False, indent=2), encoding="utf-8")
-    if outcome.dry_run:
-        verdict = "would be accepted" if outcome.accepted else "would be rejected"
-        click.echo(f"dry run: the list {verdict}; nothing was changed")
+            _report_and_fail(exc.detail, exc.extra.get("report"), report_json)
+    if submission.upload_id is None:
+        _print_report(submission.report, report_json)
+        verdict = "would be accepted" if submission.accepted else "would be rejected"
+        click.echo(f"dry run: the list {verdict}; {submission.report['rows_to_geocode']} rows need geocoding; "
+                   "nothing was changed")
+        return
+    _finish_job(service, submission.upload_id, report_json)
+
+
+def _progress(bar):
+    def update(done: int, total: int) -> None:
+        bar.length = max(total, 1)
+        bar.update(done - bar.pos)
+    return update
+
+
+def _report_and_fail(detail: str, report: dict | None, report_json: Path | None) -> None:
+    if report:
+        _print_report(report, report_json)
+    raise click.ClickException(detail)
+
+
+def _finish_job(service: Service, upload_id: int, report_json: Path | None) -> None:
+    job = service.uploads.get(upload_id)
+    if job["status"] == "failed":
+        _report_and_fail(f"upload {upload_id}: {job['error']}", job["report"], report_json)
+    _print_report(job["report"], report_json)
+    if job["status"] == "done":
+        click.echo(f"upload {upload_id}: dataset version {job['version']} is live")
     else:
-        click.echo(f"dataset version {outcome.version} is live")
+        click.echo(f"upload {upload_id} is {job['status']}; follow it with GET /admin/v1/uploads/{upload_id}")
+
+
+@click.command("geocode")
+@click.argument("address")
+@with_appcontext
+def geocode_command(address: str) -> None:
+    """Geocode one address with every provider of the chain and show each answer."""
+    from geopy.exc import GeopyError
+
+    from .geocode.chain import location_result
+    from .geocode.district import check_district
+    from .geocode.normalize import normalize_for_geocoding
+
+    service = _service()
+    query = normalize_for_geocoding(address)
+    click.echo(f"query: {query.text if query else '(nothing geocodable)'}  kind: {query.kind if query else '-'}")
+    for provider in service.chain.providers:
+        text = address if provider.name == "offline" else (query.text if query else address)
+        try:
+            location = provider.geocoder.geocode(text, exactly_one=True)
+        except GeopyError as error:
+            click.echo(f"  {provider.name:<8} {type(error).__name__}: {redact(str(error), service.chain.secrets)}")
+            continue
+        if location is None:
+            click.echo(f"  {provider.name:<8} no result")
+            continue
+        found = location_result(provider.name, location)
+        check = check_district(address, found.point.lon, found.point.lat,
+                               tolerance_m=service.settings["DISTRICT_TOLERANCE_M"])
+        entrance = f"  entrance {found.entrance.lat:.6f},{found.entrance.lon:.6f}" if found.entrance else ""
+        click.echo(f"  {provider.name:<8} {found.point.lat:.6f},{found.point.lon:.6f}  {found.precision:<8} "
+                   f"{found.matched}  district: {check.status}{entrance}")
+
+
+@click.command("geocode-pending")
+@click.option("--retry-failed", is_flag=True, help="Put the rows of the latest failed upload back in the queue first.")
+@with_appcontext
+def geocode_pending_command(retry_failed: bool) -> None:
+    """Finish upload jobs that were interrupted (or, with --retry-failed, retry rows that failed)."""
+    service = _service()
+    if retry_failed:
+        upload_id = service.uploads.latest_failed()
+        if upload_id is None:
+            click.echo("no failed upload to retry")
+        else:
+            click.echo(f"upload {upload_id}: {service.uploads.requeue_failed(upload_id)} failed rows queued again")
+    pending = service.uploads.claimable(service.runner.stale_after, owner=service.runner.owner)
+    if not pending:
+        click.echo("no upload job is waiting")
+        return
+    for upload_id in pending:
+        with click.progressbar(length=1, label=f"upload {upload_id}", show_pos=True, show_eta=True) as bar:
+            service.runner.run(upload_id, _progress(bar))
+        _finish_job(service, upload_id, None)
 
 
 @click.command("stats")
@@ -92,3 +163,5 @@ def stats_command(as_json: bool) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(stats_command)
+    app.cli.add_command(geocode_command)
+    app.cli.add_command(geocode_pending_command)

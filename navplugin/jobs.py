@@ -1,129 +1,284 @@
-"""An uploaded list becomes a new live dataset version: ingest, geocode, store.
+"""An uploaded list becomes a new live dataset version: ingest, geocode (as a job), store.
 
-The live version is only replaced by a successful commit of a complete new
-version, so a rejected or failed upload never touches what apps are served.
+Validation happens at once: a list with bad rows is rejected whole (or its
+bad rows left out) before anything is stored. Geocoding then runs as a job
+whose every row result is committed as it comes, with the cache entries that
+produced it, so a process killed mid-job loses nothing: any process resumes
+the job and only asks about rows that were not finished. The live version is
+replaced only when a complete new version is committed.
 """
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
+import uuid
 from collections import Counter
+from datetime import datetime, timezone
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .errors import InvalidUpload
 from .geocode.chain import GeocoderChain
-from .ingest import IngestResult, ingest
+from .geocode.district import check_district
+from .ingest import ingest
 from .model import Problem, ShopRow, Store
+from .store.cache import GeocodeCache
 from .store.repository import Repository
+from .store.uploads import RowResult, UploadStore
 
 LOGGER = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]  # (rows done, rows in all)
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    version: int | None  # None for a dry run
-    dry_run: bool
-    accepted: bool
-    report: dict[str, Any]
-
+Progress = Callable[[int, int], None]  # (rows placed or failed, rows in all)
+FLUSH_ROWS = 50
+FLUSH_SECONDS = 0.25
+STALE_SECONDS = 30.0  # a job whose process has not reported for this long is taken over
 
 # The fields a validated row hands on unchanged to the stored shop.
 _ROW_FIELDS = ("id", "name", "category", "address", "jibun_address", "phone",
                "certified_year", "founded_year", "region")
 
 
-def _store(row: ShopRow, lon: float, lat: float, provider: str, precision: str) -> Store:
-    return Store(lon=lon, lat=lat, provider=provider, precision=precision, extra=dict(row.extra),
-                 **{name: getattr(row, name) for name in _ROW_FIELDS})
+@dataclass(frozen=True)
+class Submission:
+    upload_id: int | None  # None for a dry run
+    report: dict[str, Any]
+    accepted: bool
 
 
-def _header_of(result: IngestResult, field: str) -> str | None:
-    return next((header for header, mapped in result.columns.items() if mapped == field), None)
-
-
-def geocode_rows(rows: tuple[ShopRow, ...], chain: GeocoderChain, result: IngestResult,
-                 progress: Progress | None = None) -> tuple[list[Store], list[Problem]]:
-    """A point for every row: supplied coordinates as they are, the rest through the chain."""
-    stores: list[Store] = []
-    problems: list[Problem] = []
-    address_header = _header_of(result, "address") or _header_of(result, "jibun_address")
-    for done, row in enumerate(rows, start=1):
-        if row.point is not None:
-            stores.append(_store(row, row.point.lon, row.point.lat, "supplied", "supplied"))
-        else:
-            found = chain.geocode(row.address, row.jibun_address)
-            if found is None:
-                problems.append(Problem(
-                    line=row.line,
-                    column=address_header,
-                    value=row.address or row.jibun_address,
-                    problem="address could not be placed by any geocoder ("
-                            + ", ".join(chain.names) + ")",
-                ))
-            else:
-                stores.append(_store(row, found.point.lon, found.point.lat, found.provider, found.precision))
-        if progress is not None:
-            progress(done, len(rows))
-    return stores, problems
-
-
-def build_report(result: IngestResult, extra_problems: list[Problem], stores: list[Store]) -> dict[str, Any]:
-    problems = sorted([*result.problems, *extra_problems], key=lambda p: (p.line, p.column or ""))
-    invalid_lines = {p.line for p in problems if p.severity == "error"}
-    report = result.report()
-    report.update({
-        "valid_rows": result.total_rows - len(invalid_lines),
-        "invalid_rows": len(invalid_lines),
-        "errors": sum(p.severity == "error" for p in problems),
-        "warnings": sum(p.severity == "warning" for p in problems),
-        "problems": [p.as_dict() for p in problems],
-        "precision": dict(Counter(store.precision for store in stores)),
-    })
-    return report
-
-
-def import_list(
-    repository: Repository,
-    chain: GeocoderChain,
-    data: bytes,
-    file_name: str | None,
-    *,
-    dry_run: bool = False,
-    skip_invalid: bool = False,
-    source: str = "upload",
-    uploaded_by: str | None = None,
-    max_rows: int = 200_000,
-    progress: Progress | None = None,
-) -> ImportOutcome:
-    """Validate and geocode a list; unless it is a dry run, store it as the new live version.
-
-    Any row with an error rejects the whole list (``InvalidUpload`` carrying
-    the report) unless ``skip_invalid`` is set, in which case bad rows are
-    left out and listed in the report.
-    """
+def submit(uploads: UploadStore, data: bytes, file_name: str | None, *, dry_run: bool = False,
+           skip_invalid: bool = False, source: str = "upload", uploaded_by: str | None = None,
+           max_rows: int = 200_000) -> Submission:
+    """Validate a list and queue its geocoding job; a dry run only reports."""
     result = ingest(data, file_name, max_rows=max_rows)
-    stores, geocode_problems = geocode_rows(result.rows, chain, result, progress)
-    report = build_report(result, geocode_problems, stores)
-    has_errors = report["errors"] > 0
-    accepted = bool(stores) and (skip_invalid or not has_errors)
+    report = result.report()
+    to_geocode = sum(row.point is None for row in result.rows)
+    report["rows_to_geocode"] = to_geocode
+    accepted = bool(result.rows) and (skip_invalid or not result.has_errors)
     if dry_run:
-        return ImportOutcome(version=None, dry_run=True, accepted=accepted, report=report)
-    if has_errors and not skip_invalid:
+        return Submission(None, report, accepted)
+    if result.has_errors and not skip_invalid:
         raise InvalidUpload(
             f"{report['invalid_rows']} of {report['total_rows']} rows have errors; nothing was changed. "
             "Fix them, or upload with skip_invalid=true to leave them out.",
             report=report,
         )
-    if not stores:
+    if not result.rows:
         raise InvalidUpload("the file holds no valid rows; nothing was changed.", report=report)
-    version = repository.add_version(
-        stores,
-        source=source,
-        total_rows=result.total_rows,
-        report=report,
-        file_name=file_name,
-        uploaded_by=uploaded_by,
+    upload_id = uploads.create(result.rows, report=report, total_rows=result.total_rows, source=source,
+                               file_name=file_name, uploaded_by=uploaded_by, skip_invalid=skip_invalid)
+    return Submission(upload_id, report, True)
+
+
+def _store(row: ShopRow, placed: Any) -> Store:
+    return Store(
+        lon=placed.lon, lat=placed.lat, provider=placed.provider, precision=placed.precision,
+        entrance_lon=placed.entrance_lon, entrance_lat=placed.entrance_lat,
+        district_check=placed.district_check or "unchecked", extra=dict(row.extra),
+        **{name: getattr(row, name) for name in _ROW_FIELDS},
     )
-    return ImportOutcome(version=version, dry_run=False, accepted=True, report=report)
+
+
+class JobRunner:
+    """Runs upload jobs: in the caller's thread (CLI) or in the background (web)."""
+
+    def __init__(self, repository: Repository, uploads: UploadStore, chain: GeocoderChain,
+                 settings: Mapping[str, Any], on_version: Callable[[int], None]) -> None:
+        self.repository = repository
+        self.uploads = uploads
+        self.chain = chain
+        self.settings = settings
+        self.on_version = on_version
+        self.owner = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.stale_after = float(settings.get("JOB_STALE_SECONDS", STALE_SECONDS))
+        self._threads: dict[int, threading.Thread] = {}
+        self._job_locks: dict[int, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    # -- running -------------------------------------------------------------------------------
+
+    def start(self, upload_id: int) -> None:
+        with self._lock:
+            thread = self._threads.get(upload_id)
+            if thread is not None and thread.is_alive():
+                return
+            thread = threading.Thread(target=self._run_logged, args=(upload_id,),
+                                      name=f"navplugin-upload-{upload_id}", daemon=True)
+            self._threads[upload_id] = thread
+            thread.start()
+
+    def stop(self, timeout: float) -> None:
+        """Wait a little for background jobs; an unfinished one is resumed by the next process."""
+        deadline = time.monotonic() + timeout
+        for thread in list(self._threads.values()):
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def wait(self, upload_id: int, timeout: float) -> str:
+        thread = self._threads.get(upload_id)
+        if thread is not None:
+            thread.join(timeout)
+        return (self.uploads.get(upload_id) or {}).get("status", "unknown")
+
+    def resume_all(self) -> list[int]:
+        """Jobs left unfinished by a process that stopped: take them over in the background."""
+        upload_ids = self.uploads.claimable(self.stale_after)
+        for upload_id in upload_ids:
+            LOGGER.info("resuming upload job %s", upload_id)
+            self.start(upload_id)
+        return upload_ids
+
+    def _run_logged(self, upload_id: int) -> None:
+        try:
+            self.run(upload_id)
+        except Exception:  # noqa: BLE001 - a job's failure is recorded, never kills the process
+            LOGGER.exception("upload job %s failed", upload_id)
+
+    def run(self, upload_id: int, progress: Progress | None = None) -> str:
+        """Geocode the job's unfinished rows, then make it a version (or record why not).
+
+        One thread of one process works on a job at a time: other processes are
+        kept out by the claim, other threads of this one by the job's lock.
+        """
+        with self._lock:
+            job_lock = self._job_locks.setdefault(upload_id, threading.Lock())
+        with job_lock:
+            if not self.uploads.claim(upload_id, self.owner, self.stale_after):
+                return (self.uploads.get(upload_id) or {}).get("status", "unknown")
+            try:
+                refused = self._geocode_pending(upload_id, progress)
+                return self._finish(upload_id, refused)
+            except Exception as exc:
+                report = (self.uploads.get(upload_id) or {}).get("report", {})
+                self.uploads.finish(upload_id, status="failed", report=report,
+                                    error=f"{type(exc).__name__}: {exc}")
+                raise
+
+    def _geocode_pending(self, upload_id: int, progress: Progress | None) -> dict[str, str]:
+        job_row = self.uploads.get(upload_id)
+        total = job_row["row_count"]
+        finished = job_row["done"] + job_row["failed"]
+        pending = [row for row, _ in self.uploads.rows(upload_id, status="pending")]
+        cache = GeocodeCache(self.repository.engine)
+        job = self.chain.start_job(cache)
+        keys = [key for row in pending for key in job.cache_keys(row.address, row.jibun_address)]
+        cache.preload(self.chain.names, keys)
+        if progress:
+            progress(finished, total)
+        tolerance = self.settings["DISTRICT_TOLERANCE_M"]
+
+        def place(row: ShopRow) -> RowResult:
+            outcome = job.geocode(row.address, row.jibun_address)
+            found = outcome.result
+            if found is None:
+                return RowResult(row.line, "failed", reason=outcome.reason)
+            check = check_district(row.address or row.jibun_address, found.point.lon, found.point.lat,
+                                   tolerance_m=tolerance)
+            return RowResult(
+                row.line, "done", lon=found.point.lon, lat=found.point.lat, provider=found.provider,
+                precision=found.precision,
+                entrance_lon=found.entrance.lon if found.entrance else None,
+                entrance_lat=found.entrance.lat if found.entrance else None,
+                district_check=check.status,
+                reason="; ".join(filter(None, [
+                    outcome.reason,  # why better providers did not answer
+                    check.status == "mismatch" and
+                    f"point lies in {check.found_name or 'no district'}, address names {check.expected_name}",
+                ])) or None,
+            )
+
+        batch: list[RowResult] = []
+        last_flush = time.monotonic()
+        with ThreadPoolExecutor(max_workers=max(1, self.settings["GEOCODE_WORKERS"]),
+                                thread_name_prefix=f"geocode-{upload_id}") as pool:
+            running = {pool.submit(place, row) for row in pending}
+            while running:
+                done, running = wait(running, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
+                batch.extend(future.result() for future in done)
+                finished += len(done)
+                if batch and (len(batch) >= FLUSH_ROWS or time.monotonic() - last_flush >= FLUSH_SECONDS
+                              or not running):
+                    self.uploads.record(upload_id, self.owner, batch, cache.take_pending())
+                    batch, last_flush = [], time.monotonic()
+                if progress:
+                    progress(finished, total)
+        self.uploads.record(upload_id, self.owner, batch, cache.take_pending())
+        return dict(job.refused)
+
+    def _finish(self, upload_id: int, refused: dict[str, str]) -> str:
+        job_row = self.uploads.get(upload_id)
+        rows = self.uploads.rows(upload_id)
+        report = completed_report(job_row["report"], rows, refused)
+        placed = [(row, db_row) for row, db_row in rows if db_row.status == "done"]
+        failed = [row for row, db_row in rows if db_row.status == "failed"]
+        if (failed and not job_row["skip_invalid"]) or not placed:
+            self.uploads.finish(upload_id, status="failed", report=report,
+                                error=f"{len(failed)} rows could not be placed; nothing was changed")
+            return "failed"
+        version = self.repository.add_version(
+            [_store(row, db_row) for row, db_row in placed], source=job_row["source"],
+            total_rows=job_row["total_rows"], report=report, file_name=job_row["file_name"],
+            uploaded_by=job_row["uploaded_by"],
+        )
+        self.uploads.finish(upload_id, status="done", report=report, version=version)
+        self.on_version(version)
+        return "done"
+
+
+def completed_report(report: dict[str, Any], rows: list[tuple[ShopRow, Any]], refused: dict[str, str]) -> dict[str, Any]:
+    """The ingest report with what geocoding found added: failed rows, mismatches, refused providers."""
+    address_header = next((h for h, f in report.get("columns", {}).items() if f == "address"), None)
+    problems = [Problem(**p) for p in report.get("problems", [])]
+    for row, db_row in rows:
+        if db_row.status == "failed":
+            problems.append(Problem(row.line, address_header, row.address or row.jibun_address,
+                                    f"address could not be placed: {db_row.reason}"))
+        elif db_row.district_check == "mismatch":
+            problems.append(Problem(row.line, address_header, row.address, f"district mismatch: {db_row.reason}",
+                                    "warning"))
+    problems.sort(key=lambda p: (p.line, p.column or ""))
+    invalid = {p.line for p in problems if p.severity == "error"}
+    done = [db_row for _, db_row in rows if db_row.status == "done"]
+    return {
+        **report,
+        "valid_rows": report["total_rows"] - len(invalid),
+        "invalid_rows": len(invalid),
+        "errors": sum(p.severity == "error" for p in problems),
+        "warnings": sum(p.severity == "warning" for p in problems),
+        "problems": [p.as_dict() for p in problems],
+        "precision": dict(Counter(db_row.precision for db_row in done)),
+        "providers": dict(Counter(db_row.provider for db_row in done)),
+        "district_check": dict(Counter(db_row.district_check or "unchecked" for db_row in done)),
+        "geocoders_skipped": refused,
+    }
+
+
+def job_status(job_row: dict[str, Any], *, with_report: bool = True) -> dict[str, Any]:
+    """A job's progress as admins see it: counts, rate, ETA, and the report once it has ended."""
+    done, failed, total = job_row["done"], job_row["failed"], job_row["row_count"]
+    started, finished = job_row["started_at"], job_row["finished_at"]
+    rate = eta = None
+    if started is not None:
+        end = finished or datetime.now(timezone.utc)
+        elapsed = max((end - started).total_seconds(), 1e-6)
+        rate = round((done + failed) / elapsed, 2)
+        if finished is None and rate > 0:
+            eta = round((total - done - failed) / rate, 1)
+    status = {
+        "id": job_row["id"],
+        "status": job_row["status"],
+        "file_name": job_row["file_name"],
+        "uploaded_by": job_row["uploaded_by"],
+        "created_at": job_row["created_at"].isoformat(),
+        "started_at": started.isoformat() if started else None,
+        "finished_at": finished.isoformat() if finished else None,
+        "progress": {"total": total, "done": done, "failed": failed,
+                     "percent": round(100 * (done + failed) / total, 1) if total else 100.0,
+                     "rows_per_second": rate, "eta_seconds": eta},
+        "version": job_row["version"],
+        "error": job_row["error"],
+    }
+    if with_report and job_row["status"] in ("done", "failed"):
+        status["report"] = job_row["report"]
+    return status

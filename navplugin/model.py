@@ -67,6 +67,7 @@ class GeocodeResult:
     provider: str
     precision: str
     matched: str | None = None  # what the provider matched, e.g. "서울특별시 종로구 인사동"
+    entrance: Point | None = None  # building entrance, for routing
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,10 @@ class Store:
     founded_year: int | None = None
     region: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    # Where a driver should be routed (a building entrance), when a provider knows it.
+    entrance_lon: float | None = None
+    entrance_lat: float | None = None
+    district_check: str = "unchecked"  # verified | mismatch | unchecked: is the point in the district its address names?
 
 
 @dataclass(frozen=True, slots=True)

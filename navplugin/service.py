@@ -5,6 +5,7 @@ these parts itself.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from pathlib import Path
@@ -17,6 +18,7 @@ from .spatial.index import IndexHolder, StoreIndex
 from .spatial.regions import default_region_lookup
 from .store.engine import default_sqlite_url, make_engine
 from .store.repository import Repository
+from .store.uploads import UploadStore
 
 LOGGER = logging.getLogger(__name__)
 
@@ -29,8 +31,12 @@ class Service:
         self.repository.create_schema()
         self.chain = GeocoderChain.from_settings(self.settings)
         self.holder = IndexHolder(self.repository.live_version, self.repository.iter_stores)
+        self.uploads = UploadStore(self.repository.engine)
+        self.runner = jobs.JobRunner(self.repository, self.uploads, self.chain, self.settings,
+                                     on_version=self._version_committed)
         self._ready = threading.Event()
         self._loader: threading.Thread | None = None
+        self._closed = False
 
     def load_sample_if_empty(self) -> int | None:
         """First start: serve the bundled sample list rather than nothing."""
@@ -40,17 +46,17 @@ class Service:
         if not sample.is_file():
             LOGGER.warning("sample list %s not found; starting with no data", sample)
             return None
-        outcome = jobs.import_list(
-            self.repository, self.chain, sample.read_bytes(), sample.name,
-            skip_invalid=True, source="sample",
-        )
-        LOGGER.info("sample list %s loaded as version %s", sample.name, outcome.version)
-        return outcome.version
+        submission, status = self.import_list(sample.read_bytes(), sample.name, skip_invalid=True, source="sample")
+        job = self.uploads.get(submission.upload_id) or {}
+        LOGGER.info("sample list %s: job %s %s, version %s", sample.name, submission.upload_id, status,
+                    job.get("version"))
+        return job.get("version")
 
     def start(self) -> None:
         """Load the live index in the background, then keep following the live version."""
         if self._loader is not None:
             return
+        atexit.register(self.close)
         self._loader = threading.Thread(target=self._load_then_poll, name="navplugin-index", daemon=True)
         self._loader.start()
 
@@ -62,6 +68,10 @@ class Service:
         else:
             self._ready.set()
         self.holder.start_polling(self.settings["INDEX_POLL_SECONDS"])
+        try:
+            self.runner.resume_all()
+        except Exception:  # noqa: BLE001 - logged; `flask geocode-pending` resumes them too
+            LOGGER.exception("resuming unfinished upload jobs failed")
         try:
             # The district polygons take a second or two to index; do it here, not in the first request.
             default_region_lookup().build()
@@ -77,18 +87,34 @@ class Service:
             raise NotReady("the store index is still loading; retry shortly")
         return index
 
-    def import_list(self, data: bytes, file_name: str | None, **options: Any) -> jobs.ImportOutcome:
-        outcome = jobs.import_list(
-            self.repository, self.chain, data, file_name,
-            max_rows=self.settings["MAX_UPLOAD_ROWS"], **options,
-        )
-        if outcome.version is not None:
-            # This process answers from the new list as soon as the upload returns;
-            # other processes follow within INDEX_POLL_SECONDS.
-            self.holder.refresh()
-            self._ready.set()
-        return outcome
+    def submit(self, data: bytes, file_name: str | None, **options: Any) -> jobs.Submission:
+        return jobs.submit(self.uploads, data, file_name, max_rows=self.settings["MAX_UPLOAD_ROWS"], **options)
+
+    def import_list(self, data: bytes, file_name: str | None, *, progress: jobs.Progress | None = None,
+                    **options: Any) -> tuple[jobs.Submission, str | None]:
+        """Validate, then geocode in this thread (CLI, first start): (submission, job status)."""
+        submission = self.submit(data, file_name, **options)
+        if submission.upload_id is None:
+            return submission, None
+        return submission, self.runner.run(submission.upload_id, progress)
+
+    def _version_committed(self, _version: int) -> None:
+        # This process answers from the new list as soon as the job ends;
+        # other processes follow within INDEX_POLL_SECONDS.
+        self.holder.refresh()
+        self._ready.set()
 
     def close(self) -> None:
+        """Stop the background threads before the interpreter goes away.
+
+        A daemon thread still inside GEOS or numpy while Python finalises
+        aborts the process, so ``start`` registers this to run at exit too.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        if self._loader is not None:
+            self._loader.join(timeout=60)
         self.holder.stop_polling()
+        self.runner.stop(timeout=10)
         self.repository.engine.dispose()

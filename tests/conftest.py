@@ -19,8 +19,9 @@ from navplugin import create_app
 from navplugin.store import schema
 
 ADMIN_TOKEN = "test-admin-token"
+# One database per test run, so two runs on one machine never share tables; dropped at the end.
 POSTGRES_URL = os.environ.get(
-    "NAVPLUGIN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/navplugin_test"
+    "NAVPLUGIN_TEST_POSTGRES_URL", f"postgresql+psycopg://postgres@127.0.0.1:5432/navplugin_test_{os.getpid()}"
 )
 REQUIRE_POSTGRES = os.environ.get("NAVPLUGIN_TEST_REQUIRE_POSTGRES") == "1"
 _postgres_state: dict[str, Any] = {}
@@ -46,6 +47,22 @@ def _ensure_postgres() -> str:
         return _postgres_state["error"]
     _postgres_state["ok"] = True
     return ""
+
+
+def _drop_postgres() -> None:
+    if "ok" not in _postgres_state or "NAVPLUGIN_TEST_POSTGRES_URL" in os.environ:
+        return  # a database the caller named is the caller's to keep
+    url = make_url(POSTGRES_URL)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_cleanup():
+    yield
+    _drop_postgres()
 
 
 def _reset_postgres() -> None:

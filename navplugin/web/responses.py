@@ -46,10 +46,11 @@ def cacheable(body: str, media_type: str, dataset_version: int | None, status: i
     return _read_response(body, media_type, f"v{dataset_version}-{digest}", status)
 
 
-def json_response(body: Any, dataset_version: int | None = None, status: int = 200) -> Response:
+def json_response(body: Any, dataset_version: int | None = None, status: int = 200,
+                  headers: dict[str, str] | None = None) -> Response:
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     if dataset_version is None:
-        return Response(text, status=status, mimetype="application/json")
+        return Response(text, status=status, mimetype="application/json", headers=headers)
     return cacheable(text, "application/json", dataset_version, status)
 
 
