@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, func, or_, select, update
 
 from ..model import Point, ShopRow
 from . import schema
@@ -121,10 +121,15 @@ class UploadStore:
         u = schema.uploads.c
         with self.engine.begin() as conn:
             GeocodeCache.write(conn, cache_rows)
-            for result in results:
-                values = {k: v for k, v in dataclasses.asdict(result).items() if k != "line"}
-                conn.execute(update(schema.upload_rows)
-                             .where(and_(r.upload_id == upload_id, r.line == result.line)).values(**values))
+            if results:
+                fields = [f.name for f in dataclasses.fields(RowResult) if f.name != "line"]
+                statement = (update(schema.upload_rows)
+                             .where(and_(r.upload_id == upload_id, r.line == bindparam("row_line")))
+                             .values({name: bindparam(f"new_{name}") for name in fields}))
+                conn.execute(statement, [
+                    {"row_line": result.line, **{f"new_{name}": getattr(result, name) for name in fields}}
+                    for result in results
+                ])
             conn.execute(update(schema.uploads).where(and_(u.id == upload_id, u.owner == owner)).values(
                 done=u.done + sum(x.status == "done" for x in results),
                 failed=u.failed + sum(x.status == "failed" for x in results),
