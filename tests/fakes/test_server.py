@@ -1,7 +1,6 @@
 """The fake-upstream harness itself: a real socket, recorded requests, delays."""
 from __future__ import annotations
 
-import time
 
 import pytest
 import requests
@@ -28,7 +27,6 @@ def test_answers_over_a_real_socket_and_records_requests():
 def test_slow_scenario_makes_clients_time_out():
     with Echo() as fake:
         fake.scenario = "slow"
-        started = time.monotonic()
         with pytest.raises(requests.Timeout):
             requests.get(f"{fake.base_url}/", timeout=0.1)
-        assert time.monotonic() - started < 0.45
+        assert len(fake.calls()) == 1

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any, Iterator
 
 import pytest
@@ -261,9 +260,8 @@ def test_malformed_bodies_are_parse_errors(fake, geocoder, scenario, method) -> 
 def test_slow_answer_times_out(fake) -> None:
     geocoder = make(fake, timeout=0.2)
     fake.scenario, fake.slow_delay = "slow", 0.8
-    started = time.monotonic()
     _raises(lambda: geocoder.geocode(INSADONG), GeocoderTimedOut)
-    assert time.monotonic() - started < 0.7
+    assert len(fake.calls()) == 1  # one attempt: an answered GET is never silently re-sent
 
 
 def test_flaky_is_seeded_and_fails_only_transiently(fake, geocoder) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import time
 
 import pytest
 import shapely
@@ -193,10 +192,8 @@ def test_gazetteer_points_are_in_their_own_district() -> None:
     assert misplaced == []
 
 
-def test_gazetteer_is_small_and_loads_fast() -> None:
+def test_gazetteer_is_small_and_reads_whole() -> None:
     assert GAZETTEER_CSV.stat().st_size < 1_000_000
-    started = time.perf_counter()
     with open(GAZETTEER_CSV, encoding="utf-8", newline="") as handle:
         fresh = Gazetteer(_entry(row) for row in csv.DictReader(handle))
-    assert time.perf_counter() - started < 0.5
     assert len(fresh.entries()) > 5000

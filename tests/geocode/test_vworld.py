@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import math
 import socket
-import time
 import traceback
 from urllib.parse import quote_plus
 
@@ -218,10 +217,9 @@ def test_malformed_answers_are_parse_errors(fake, scenario):
 
 def test_slow_answer_times_out(fake):
     fake.scenario = "slow"
-    started = time.monotonic()
     with pytest.raises(GeocoderTimedOut) as info:
         make(fake, timeout=0.2).geocode(ROAD_ADDRESS)
-    assert time.monotonic() - started < 0.6  # one attempt: an answered GET is never silently re-sent
+    assert len(fake.calls()) == 1  # one attempt: an answered GET is never silently re-sent
     assert KEY not in str(info.value)
     assert len(fake.calls()) == 1
 

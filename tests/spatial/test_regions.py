@@ -128,13 +128,24 @@ def test_random_points_give_consistent_current_regions(regions) -> None:
     assert found > 500
 
 
-def test_lookup_is_well_under_a_millisecond(regions) -> None:
+def test_concurrent_lookups_on_a_fresh_index_agree_with_sequential_ones() -> None:
+    """GEOS builds tree nodes and point locators lazily; threads racing on that used to crash the process."""
     rng = random.Random(3)
-    points = [(rng.uniform(126.0, 129.5), rng.uniform(34.5, 38.0)) for _ in range(2000)]
-    started = time.perf_counter()
-    for lon, lat in points:
-        regions.lookup(lon, lat)
-    assert (time.perf_counter() - started) / len(points) < 0.0005
+    points = [(rng.uniform(126.0, 129.5), rng.uniform(34.5, 38.0)) for _ in range(400)]
+    fresh = RegionLookup()
+    answers: dict[int, list] = {}
+
+    def work(worker: int) -> None:
+        answers[worker] = [fresh.lookup(lon, lat) for lon, lat in points]
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expected = [default_region_lookup().lookup(lon, lat) for lon, lat in points]
+    assert all(answers[n] == expected for n in range(8))
+    assert sum(a is not None for a in expected) > 100
 
 
 def test_default_lookup_is_one_instance() -> None:
