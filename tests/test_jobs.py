@@ -104,7 +104,8 @@ def test_unplaceable_rows_reject_the_upload_unless_skipped(kakao_app, admin_head
     assert accepted.status_code == 201
     assert accepted.get_json()["report"]["invalid_rows"] == 1
     review = client.get("/admin/v1/review", headers=admin_headers).get_json()
-    assert review["failed"]["count"] == 1 or review["failed"]["count"] == 0  # the latest failed upload is listed
+    assert review["failed"]["count"] == 1  # the rejected upload's unplaceable row
+    assert review["failed"]["items"][0]["address"] == "어딘가 알 수 없는 곳 1"
 
 
 def test_a_point_in_another_district_is_listed_for_review(kakao_app, kakao_fake, admin_headers):
@@ -178,3 +179,40 @@ def test_killed_job_resumes_without_redoing_finished_rows(tmp_path, kakao_fake, 
                                .where(schema.upload_rows.c.provider != "kakao")).all()
     assert asked - set(queries) == set(), (resumed.stdout, reasons)
     assert len(calls_before) >= finished_before
+
+
+def test_every_admin_route_needs_the_token(client, admin_headers):
+    for path in ("/admin/v1/uploads/1", "/admin/v1/review", "/admin/v1/versions"):
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/admin/v1/review", headers=admin_headers).status_code == 200
+
+
+def test_cli_geocode_shows_each_providers_answer(kakao_app, kakao_fake):
+    runner = kakao_app().test_cli_runner()
+    result = runner.invoke(args=["geocode", "서울특별시 종로구 인사동길 12, 2층 (관훈동)"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("query: 서울특별시 종로구 인사동길 12  kind: road")
+    kakao_line = next(line for line in lines if line.strip().startswith("kakao"))
+    offline_line = next(line for line in lines if line.strip().startswith("offline"))
+    assert "building" in kakao_line and "district: verified" in kakao_line
+    assert "emd" in offline_line
+    kakao_fake.scenario = "badkey"
+    refused = runner.invoke(args=["geocode", "서울특별시 종로구 인사동길 12"])
+    assert "GeocoderAuthenticationFailure" in refused.output and kakao_fake.api_key not in refused.output
+
+
+def test_retry_failed_puts_failed_rows_back_and_finishes_the_job(kakao_app, kakao_fake, admin_headers):
+    app = kakao_app(GEOCODE_RETRIES=0)
+    client = app.test_client()
+    kakao_fake.scenario = "outage"
+    app.extensions["navplugin"].chain.providers[:] = app.extensions["navplugin"].chain.providers[:1]  # no offline
+    rejected = upload(client, admin_headers, csv_of(SEOUL))
+    assert rejected.status_code == 422
+    assert rejected.get_json()["upload"]["progress"]["failed"] == 3
+    kakao_fake.scenario = "ok"
+    result = app.test_cli_runner().invoke(args=["geocode-pending", "--retry-failed"])
+    assert result.exit_code == 0, result.output
+    assert "3 failed rows queued again" in result.output and "is live" in result.output
+    assert client.get("/readyz").get_json()["stores"] == 3
