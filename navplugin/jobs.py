@@ -169,6 +169,13 @@ class JobRunner:
         tolerance = self.settings["DISTRICT_TOLERANCE_M"]
 
         def place(row: ShopRow) -> RowResult:
+            try:
+                return place_row(row)
+            except Exception as exc:  # noqa: BLE001 - one bad row must not sink the job
+                LOGGER.exception("upload %s line %s could not be geocoded", upload_id, row.line)
+                return RowResult(row.line, "failed", reason=f"internal error: {type(exc).__name__}")
+
+        def place_row(row: ShopRow) -> RowResult:
             outcome = job.geocode(row.address, row.jibun_address)
             found = outcome.result
             if found is None:

@@ -152,8 +152,10 @@ class UploadStore:
             count = conn.execute(update(schema.upload_rows)
                                  .where(and_(r.upload_id == upload_id, r.status == "failed"))
                                  .values(status="pending", reason=None)).rowcount
-            if count:
-                conn.execute(update(schema.uploads).where(u.id == upload_id).values(
+            unfinished = conn.execute(select(func.count()).select_from(schema.upload_rows)
+                                      .where(and_(r.upload_id == upload_id, r.status == "pending"))).scalar()
+            if unfinished:
+                conn.execute(update(schema.uploads).where(and_(u.id == upload_id, u.status == "failed")).values(
                     status="queued", failed=u.failed - count, owner=None, finished_at=None, error=None))
         return count
 
