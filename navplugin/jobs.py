@@ -27,7 +27,7 @@ from .ingest import ingest
 from .model import Problem, ShopRow, Store
 from .store.cache import GeocodeCache
 from .store.repository import Repository
-from .store.uploads import RowResult, UploadStore
+from .store.uploads import JobLost, RowResult, UploadStore
 
 LOGGER = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ Progress = Callable[[int, int], None]  # (rows placed or failed, rows in all)
 FLUSH_ROWS = 50
 FLUSH_SECONDS = 0.25
 STALE_SECONDS = 30.0  # a job whose process has not reported for this long is taken over
+INTERNAL_ERROR = "internal error: "  # prefix of a job's error when it stopped on a fault, not on bad rows
 
 # The fields a validated row hands on unchanged to the stored shop.
 _ROW_FIELDS = ("id", "name", "category", "address", "jibun_address", "phone",
@@ -95,6 +96,7 @@ class JobRunner:
         self.stale_after = float(settings.get("JOB_STALE_SECONDS", STALE_SECONDS))
         self._threads: dict[int, threading.Thread] = {}
         self._job_locks: dict[int, threading.Lock] = {}
+        self._stopping = threading.Event()
         self._lock = threading.Lock()
 
     # -- running -------------------------------------------------------------------------------
@@ -110,7 +112,8 @@ class JobRunner:
             thread.start()
 
     def stop(self, timeout: float) -> None:
-        """Wait a little for background jobs; an unfinished one is resumed by the next process."""
+        """Stop starting rows and wait a little; an unfinished job is resumed by the next process."""
+        self._stopping.set()
         deadline = time.monotonic() + timeout
         for thread in list(self._threads.values()):
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -148,11 +151,19 @@ class JobRunner:
                 return (self.uploads.get(upload_id) or {}).get("status", "unknown")
             try:
                 refused = self._geocode_pending(upload_id, progress)
+                if refused is None:
+                    return "running"  # stopping: the next process resumes the job
                 return self._finish(upload_id, refused)
+            except JobLost:
+                LOGGER.warning("upload job %s was taken over by another process; this one stops", upload_id)
+                return "running"
             except Exception as exc:
                 report = (self.uploads.get(upload_id) or {}).get("report", {})
-                self.uploads.finish(upload_id, status="failed", report=report,
-                                    error=f"{type(exc).__name__}: {exc}")
+                try:
+                    self.uploads.finish(upload_id, status="failed", report=report, owner=self.owner,
+                                        error=f"{INTERNAL_ERROR}{type(exc).__name__}: {exc}")
+                except JobLost:
+                    pass
                 raise
 
     def _geocode_pending(self, upload_id: int, progress: Progress | None) -> dict[str, str]:
@@ -196,21 +207,31 @@ class JobRunner:
             )
 
         batch: list[RowResult] = []
-        last_flush = time.monotonic()
-        with ThreadPoolExecutor(max_workers=max(1, self.settings["GEOCODE_WORKERS"]),
-                                thread_name_prefix=f"geocode-{upload_id}") as pool:
+        last_write = time.monotonic()
+        # Beat well within the stale period even when no row finishes (slow providers, long
+        # Retry-After), so no other process takes over a job that is alive.
+        beat_every = min(FLUSH_SECONDS * 4, self.stale_after / 3)
+        pool = ThreadPoolExecutor(max_workers=max(1, self.settings["GEOCODE_WORKERS"]),
+                                  thread_name_prefix=f"geocode-{upload_id}")
+        try:
             running = {pool.submit(place, row) for row in pending}
-            while running:
+            while running and not self._stopping.is_set():
                 done, running = wait(running, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
                 batch.extend(future.result() for future in done)
                 finished += len(done)
-                if batch and (len(batch) >= FLUSH_ROWS or time.monotonic() - last_flush >= FLUSH_SECONDS
-                              or not running):
+                since = time.monotonic() - last_write
+                if (batch and (len(batch) >= FLUSH_ROWS or since >= FLUSH_SECONDS or not running)) \
+                        or since >= beat_every:
                     self.uploads.record(upload_id, self.owner, batch, cache.take_pending())
-                    batch, last_flush = [], time.monotonic()
+                    batch, last_write = [], time.monotonic()
                 if progress:
                     progress(finished, total)
-        self.uploads.record(upload_id, self.owner, batch, cache.take_pending())
+            self.uploads.record(upload_id, self.owner, batch, cache.take_pending())
+        finally:
+            # Rows not started yet are left pending (and not asked about) if the job stops early.
+            pool.shutdown(wait=False, cancel_futures=True)
+        if self._stopping.is_set():
+            return None
         return dict(job.refused)
 
     def _finish(self, upload_id: int, refused: dict[str, str]) -> str:
@@ -220,30 +241,38 @@ class JobRunner:
         placed = [(row, db_row) for row, db_row in rows if db_row.status == "done"]
         failed = [row for row, db_row in rows if db_row.status == "failed"]
         if (failed and not job_row["skip_invalid"]) or not placed:
-            self.uploads.finish(upload_id, status="failed", report=report,
+            self.uploads.finish(upload_id, status="failed", report=report, owner=self.owner,
                                 error=f"{len(failed)} rows could not be placed; nothing was changed")
             return "failed"
+
+        def mark_done(conn: Any, version: int) -> None:
+            self.uploads.finish(upload_id, status="done", report=report, version=version, owner=self.owner,
+                                conn=conn)
+
         version = self.repository.add_version(
             [_store(row, db_row) for row, db_row in placed], source=job_row["source"],
             total_rows=job_row["total_rows"], report=report, file_name=job_row["file_name"],
-            uploaded_by=job_row["uploaded_by"],
+            uploaded_by=job_row["uploaded_by"], in_transaction=mark_done,
         )
-        self.uploads.finish(upload_id, status="done", report=report, version=version)
-        self.on_version(version)
+        try:
+            self.on_version(version)
+        except Exception:  # noqa: BLE001 - the version is live; other processes will pick it up
+            LOGGER.exception("version %s is live but this process could not load it yet", version)
         return "done"
 
 
 def completed_report(report: dict[str, Any], rows: list[tuple[ShopRow, Any]], refused: dict[str, str]) -> dict[str, Any]:
     """The ingest report with what geocoding found added: failed rows, mismatches, refused providers."""
-    address_header = next((h for h, f in report.get("columns", {}).items() if f == "address"), None)
+    headers = {field: header for header, field in reversed(list(report.get("columns", {}).items()))}
     problems = [Problem(**p) for p in report.get("problems", [])]
     for row, db_row in rows:
+        # Name the column the address came from: road address if the row has one, else 지번.
+        address = row.address or row.jibun_address
+        column = headers.get("address") if row.address else headers.get("jibun_address")
         if db_row.status == "failed":
-            problems.append(Problem(row.line, address_header, row.address or row.jibun_address,
-                                    f"address could not be placed: {db_row.reason}"))
+            problems.append(Problem(row.line, column, address, f"address could not be placed: {db_row.reason}"))
         elif db_row.district_check == "mismatch":
-            problems.append(Problem(row.line, address_header, row.address, f"district mismatch: {db_row.reason}",
-                                    "warning"))
+            problems.append(Problem(row.line, column, address, f"district mismatch: {db_row.reason}", "warning"))
     problems.sort(key=lambda p: (p.line, p.column or ""))
     invalid = {p.line for p in problems if p.severity == "error"}
     done = [db_row for _, db_row in rows if db_row.status == "done"]

@@ -216,3 +216,17 @@ def test_retry_failed_puts_failed_rows_back_and_finishes_the_job(kakao_app, kaka
     assert result.exit_code == 0, result.output
     assert "3 failed rows queued again" in result.output and "is live" in result.output
     assert client.get("/readyz").get_json()["stores"] == 3
+
+
+def test_a_job_with_slow_rows_keeps_its_heartbeat(kakao_app, kakao_fake, admin_headers):
+    """No row finishes for longer than the stale period, yet no other process may take the job."""
+    kakao_fake.latency = 1.5
+    app = kakao_app(JOB_STALE_SECONDS=1.0, GEOCODE_WORKERS=1, UPLOAD_WAIT_SECONDS=0, GEOCODE_TIMEOUT=5)
+    service = app.extensions["navplugin"]
+    response = upload(app.test_client(), admin_headers, csv_of(SEOUL[:2]))
+    assert response.status_code == 202
+    upload_id = response.get_json()["upload"]["id"]
+    time.sleep(1.3)  # the first row is still in flight
+    assert service.uploads.claimable(1.0) == []
+    assert not service.uploads.claim(upload_id, "another-process", stale_after=1.0)
+    assert service.runner.wait(upload_id, 30) == "done"

@@ -261,10 +261,16 @@ class ChainJob:
             return provider.geocoder.geocode(text, exactly_one=True)
 
 
+MAX_RETRY_WAIT = 60.0  # a provider asking for a longer pause is treated as refusing the job
+
+
 def classify(error: GeopyError) -> str:
     """transient | refused | query | failed: what a failure means for the job."""
-    if isinstance(error, GeocoderRateLimited) or isinstance(error, (GeocoderUnavailable, GeocoderTimedOut)):
-        return "transient"  # RateLimited subclasses QuotaExceeded, so it is tested first
+    if isinstance(error, GeocoderRateLimited):  # subclasses QuotaExceeded, so it is tested first
+        retry_after = getattr(error, "retry_after", None)
+        return "refused" if retry_after and float(retry_after) > MAX_RETRY_WAIT else "transient"
+    if isinstance(error, (GeocoderUnavailable, GeocoderTimedOut)):
+        return "transient"
     if isinstance(error, REFUSED):
         return "refused"
     if isinstance(error, GeocoderQueryError):

@@ -10,7 +10,8 @@ import threading
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import Engine, and_, delete, select, tuple_
+from sqlalchemy import Engine, and_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..model import GeocodeResult, Point
 from . import schema
@@ -84,10 +85,12 @@ class GeocodeCache:
 
     @staticmethod
     def write(conn: Any, rows: list[dict[str, Any]]) -> None:
-        """Upsert portably: delete the keys, then insert (inside the caller's transaction)."""
+        """Insert or replace, safe against a concurrent job writing the same key."""
         if not rows:
             return
-        c = schema.geocode_cache.c
-        unique = {(r["provider"], r["key"]): r for r in rows}
-        conn.execute(delete(schema.geocode_cache).where(tuple_(c.provider, c.key).in_(list(unique))))
-        conn.execute(schema.geocode_cache.insert(), list(unique.values()))
+        unique = list({(r["provider"], r["key"]): r for r in rows}.values())
+        dialect = conn.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(schema.geocode_cache)
+        updates = {name: statement.excluded[name] for name in unique[0] if name not in ("provider", "key")}
+        conn.execute(statement.on_conflict_do_update(index_elements=["provider", "key"], set_=updates), unique)

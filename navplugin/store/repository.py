@@ -12,7 +12,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import Engine, func, select, text
 
@@ -88,8 +88,13 @@ class Repository:
         file_name: str | None = None,
         uploaded_by: str | None = None,
         activate: bool = True,
+        in_transaction: Callable[[Any, int], None] | None = None,
     ) -> int:
-        """Write a whole list as a new version and, by default, make it live, in one transaction."""
+        """Write a whole list as a new version and, by default, make it live, in one transaction.
+
+        ``in_transaction(conn, version)`` runs inside that transaction (a job marks
+        itself done there), so the version and its record commit or vanish together.
+        """
         now = datetime.now(timezone.utc)
         store_list = list(stores)
         with self.engine.begin() as conn:
@@ -107,6 +112,8 @@ class Repository:
             for start in range(0, len(store_list), INSERT_BATCH):
                 batch = store_list[start:start + INSERT_BATCH]
                 conn.execute(schema.stores.insert(), [_store_row(version, s) for s in batch])
+            if in_transaction is not None:
+                in_transaction(conn, version)
             if activate:
                 self._set_live(conn, version, now)
         LOGGER.info("dataset version %s written: %s stores (live=%s)", version, len(store_list), activate)

@@ -16,6 +16,10 @@ from .cache import GeocodeCache
 ACTIVE = ("queued", "running")
 
 
+class JobLost(Exception):
+    """Another process took the job over (this one's heartbeat went stale): stop working on it."""
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -118,8 +122,10 @@ class UploadStore:
     def record(self, upload_id: int, owner: str, results: list[RowResult], cache_rows: list[dict]) -> None:
         """Row results, the cache entries that produced them and the progress, in one transaction."""
         r = schema.upload_rows.c
-        u = schema.uploads.c
         with self.engine.begin() as conn:
+            # First, so a process that lost the job writes nothing at all.
+            self.assert_owner(conn, upload_id, owner, done=sum(x.status == "done" for x in results),
+                              failed=sum(x.status == "failed" for x in results))
             GeocodeCache.write(conn, cache_rows)
             if results:
                 fields = [f.name for f in dataclasses.fields(RowResult) if f.name != "line"]
@@ -130,19 +136,34 @@ class UploadStore:
                     {"row_line": result.line, **{f"new_{name}": getattr(result, name) for name in fields}}
                     for result in results
                 ])
-            conn.execute(update(schema.uploads).where(and_(u.id == upload_id, u.owner == owner)).values(
-                done=u.done + sum(x.status == "done" for x in results),
-                failed=u.failed + sum(x.status == "failed" for x in results),
-                heartbeat=_now(),
-            ))
+
+    @staticmethod
+    def assert_owner(conn: Any, upload_id: int, owner: str, done: int = 0, failed: int = 0) -> None:
+        """Beat the job's heartbeat (and add to its counters) as its owner, or raise ``JobLost``."""
+        u = schema.uploads.c
+        updated = conn.execute(
+            update(schema.uploads).where(and_(u.id == upload_id, u.owner == owner, u.status == "running"))
+            .values(done=u.done + done, failed=u.failed + failed, heartbeat=_now())
+        ).rowcount
+        if updated != 1:
+            raise JobLost(f"upload {upload_id} is no longer held by {owner}")
 
     def finish(self, upload_id: int, *, status: str, report: dict[str, Any], version: int | None = None,
-               error: str | None = None) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(schema.uploads).where(schema.uploads.c.id == upload_id).values(
-                status=status, version=version, error=error, finished_at=_now(), owner=None,
-                report=json.dumps(report, ensure_ascii=False),
-            ))
+               error: str | None = None, owner: str | None = None, conn: Any = None) -> None:
+        """End the job; with ``owner``, only if this process still holds it (else ``JobLost``)."""
+        u = schema.uploads.c
+        condition = u.id == upload_id if owner is None else and_(u.id == upload_id, u.owner == owner)
+        statement = update(schema.uploads).where(condition).values(
+            status=status, version=version, error=error, finished_at=_now(), owner=None,
+            report=json.dumps(report, ensure_ascii=False),
+        )
+        if conn is not None:
+            updated = conn.execute(statement).rowcount
+        else:
+            with self.engine.begin() as own:
+                updated = own.execute(statement).rowcount
+        if owner is not None and updated != 1:
+            raise JobLost(f"upload {upload_id} is no longer held by {owner}")
 
     def requeue_failed(self, upload_id: int) -> int:
         """Failed rows back to pending, and the job back to the queue (``geocode-pending --retry-failed``)."""
@@ -152,11 +173,12 @@ class UploadStore:
             count = conn.execute(update(schema.upload_rows)
                                  .where(and_(r.upload_id == upload_id, r.status == "failed"))
                                  .values(status="pending", reason=None)).rowcount
-            unfinished = conn.execute(select(func.count()).select_from(schema.upload_rows)
-                                      .where(and_(r.upload_id == upload_id, r.status == "pending"))).scalar()
-            if unfinished:
+            counts = dict(conn.execute(select(r.status, func.count()).where(r.upload_id == upload_id)
+                                       .group_by(r.status)).all())
+            if counts.get("pending"):
                 conn.execute(update(schema.uploads).where(and_(u.id == upload_id, u.status == "failed")).values(
-                    status="queued", failed=u.failed - count, owner=None, finished_at=None, error=None))
+                    status="queued", done=counts.get("done", 0), failed=0, owner=None, finished_at=None,
+                    error=None))
         return count
 
     def latest_failed(self) -> int | None:

@@ -6,7 +6,7 @@ import hmac
 from flask import Blueprint, Response, request, url_for
 
 from .. import jobs, query
-from ..errors import BadParameter, InvalidUpload, NotFound, PayloadTooLarge, Unauthorized
+from ..errors import BadParameter, InvalidUpload, NavpluginError, NotFound, PayloadTooLarge, Unauthorized
 from ..formats.common import store_detail_fields
 from .responses import json_response, service
 
@@ -56,6 +56,9 @@ def upload() -> Response:
     if status["status"] == "done":
         body = {"version": status["version"], "live": True, "report": status["report"], "upload": status}
         return json_response(body, status=201, headers={"Location": status_url})
+    if status["status"] == "failed" and (status["error"] or "").startswith(jobs.INTERNAL_ERROR):
+        raise NavpluginError(f"upload {upload_id} stopped on an internal error; the live data is unchanged. "
+                             f"{status['error']}", upload=status)
     if status["status"] == "failed":
         raise InvalidUpload(status["error"] or "the upload could not be geocoded; nothing was changed",
                             report=status["report"], upload=status)
