@@ -230,3 +230,35 @@ def test_a_job_with_slow_rows_keeps_its_heartbeat(kakao_app, kakao_fake, admin_h
     assert service.uploads.claimable(1.0) == []
     assert not service.uploads.claim(upload_id, "another-process", stale_after=1.0)
     assert service.runner.wait(upload_id, 30) == "done"
+
+
+def test_a_job_with_thirty_percent_failing_calls_completes_with_every_row_accounted_for(kakao_app, kakao_fake,
+                                                                                       admin_headers):
+    addresses = [f"서울특별시 종로구 인사동길 {n} (관훈동)" for n in range(1, 61)]
+    kakao_fake.scenario, kakao_fake.failure_rate, kakao_fake.seed = "flaky", 0.3, 11
+    app = kakao_app(GEOCODE_RETRIES=1)
+    response = upload(app.test_client(), admin_headers, csv_of(addresses))
+    assert response.status_code == 201, response.get_json()
+    report = response.get_json()["report"]
+    assert sum(report["providers"].values()) == 60
+    assert report["providers"]["kakao"] > 30 and report["providers"].get("offline", 0) > 0
+    rows = app.extensions["navplugin"].uploads.rows(response.get_json()["upload"]["id"])
+    assert all(db.status == "done" for _, db in rows)
+    assert all("kakao" in db.reason for _, db in rows if db.provider == "offline")  # the stated reason
+
+
+def test_without_a_fallback_unplaced_rows_fail_with_a_reason_and_nothing_changes(kakao_app, kakao_fake,
+                                                                                admin_headers):
+    addresses = [f"서울특별시 종로구 인사동길 {n} (관훈동)" for n in range(1, 41)]
+    kakao_fake.scenario, kakao_fake.failure_rate, kakao_fake.seed = "flaky", 0.3, 5
+    app = kakao_app(GEOCODE_RETRIES=0)
+    service = app.extensions["navplugin"]
+    service.chain.providers[:] = service.chain.providers[:1]  # kakao alone
+    response = upload(app.test_client(), admin_headers, csv_of(addresses))
+    assert response.status_code == 422
+    progress = response.get_json()["upload"]["progress"]
+    assert progress["done"] + progress["failed"] == 40 and progress["failed"] > 0
+    failures = [p for p in response.get_json()["report"]["problems"] if p["severity"] == "error"]
+    assert len(failures) == progress["failed"]
+    assert all("kakao" in p["problem"] for p in failures)
+    assert service.repository.live_version() is None
