@@ -125,17 +125,21 @@ class QueryResult:
     """What a list endpoint found, ready for any output format.
 
     Kept as parallel columns rather than one object per shop: a nearby answer
-    is built and serialised on every request of a navigation app.
+    is built and serialised on every request of a navigation app. ``measures``
+    holds the per-shop numbers the query computed, each parallel to ``stores``:
+    ``distance_m`` and ``bearing_deg`` (nearby), ``distance_along_m`` and
+    ``offset_m`` (along a route); a viewport or an export has none.
     """
 
     dataset_version: int | None
     stores: Sequence[Store]
-    distances_m: Sequence[float]
-    bearings_deg: Sequence[float]
+    measures: Mapping[str, Sequence[float]] = field(default_factory=dict)
+    next_cursor: str | None = None  # where the next page starts, for paged lists
 
     def __len__(self) -> int:
         return len(self.stores)
 
     @property
     def hits(self) -> list[NearbyHit]:
-        return [NearbyHit(*hit) for hit in zip(self.stores, self.distances_m, self.bearings_deg)]
+        return [NearbyHit(*hit) for hit in zip(self.stores, self.measures["distance_m"],
+                                              self.measures["bearing_deg"])]

@@ -71,9 +71,17 @@ class RenderCache:
         return text
 
 
-def join_hits(result: QueryResult, render: RenderCache, template: str) -> str:
-    """Each hit as ``template % (rendered shop, distance, bearing)``, comma-separated."""
-    return ",".join([
-        template % (render(store), distance, bearing)
-        for store, distance, bearing in zip(result.stores, result.distances_m, result.bearings_deg)
-    ])
+# How each measure is written: distances to the centimetre, bearings to a tenth of a degree.
+MEASURE_FORMATS = {"distance_m": "%.2f", "bearing_deg": "%.1f", "distance_along_m": "%.2f", "offset_m": "%.2f"}
+
+
+def join_items(result: QueryResult, render: RenderCache, opening: str, closing: str) -> str:
+    """Every shop as ``opening + rendered shop + its measures + closing``, comma-separated.
+
+    ``render`` gives a shop's own members (cached); the measures a query
+    computed are appended as JSON members, so one template serves every list.
+    """
+    names = list(result.measures)
+    template = opening + "%s" + "".join(f',"{name}":{MEASURE_FORMATS[name]}' for name in names) + closing
+    columns = [result.measures[name] for name in names]
+    return ",".join([template % (render(store), *values) for store, *values in zip(result.stores, *columns)])

@@ -5,9 +5,8 @@ import json
 from typing import Any, Mapping
 
 from ..model import QueryResult, Store
-from .common import RenderCache, join_hits, store_fields
+from .common import RenderCache, join_items, store_fields
 
-_FEATURE = '%s,"distance_m":%.2f,"bearing_deg":%.1f}}'
 
 
 def _feature_head(store: Store) -> str:
@@ -27,7 +26,7 @@ _heads = RenderCache(_feature_head)
 
 
 def serialize(result: QueryResult, options: Mapping[str, Any] | None = None) -> str:
-    features = join_hits(result, _heads, _FEATURE)
+    features = join_items(result, _heads, "", "}}")
     version = "null" if result.dataset_version is None else int(result.dataset_version)
     # dataset_version is a foreign member, which RFC 7946 §6.1 allows.
     return f'{{"type":"FeatureCollection","dataset_version":{version},"features":[{features}]}}'

@@ -5,10 +5,8 @@ import json
 from typing import Any, Mapping
 
 from ..model import QueryResult, Store
-from .common import RenderCache, join_hits, store_fields
+from .common import RenderCache, join_items, store_fields
 
-# Distances to the centimetre, bearings to a tenth of a degree.
-_HIT = '{%s,"distance_m":%.2f,"bearing_deg":%.1f}'
 
 
 def _fields_text(store: Store) -> str:
@@ -20,6 +18,7 @@ _fields = RenderCache(_fields_text)
 
 
 def serialize(result: QueryResult, options: Mapping[str, Any] | None = None) -> str:
-    items = join_hits(result, _fields, _HIT)
+    items = join_items(result, _fields, "{", "}")
     version = "null" if result.dataset_version is None else int(result.dataset_version)
-    return f'{{"dataset_version":{version},"count":{len(result)},"items":[{items}]}}'
+    more = "" if result.next_cursor is None else f',"next_cursor":{json.dumps(result.next_cursor)}'
+    return f'{{"dataset_version":{version},"count":{len(result)}{more},"items":[{items}]}}'

@@ -99,11 +99,11 @@ class StoreIndex:
             lon=lon, lat=lat, radius_m=radius_m, limit=limit, category=category
         )
         if len(positions) == 0:
-            return QueryResult(self.version, (), (), ())
+            return QueryResult(self.version, (), {"distance_m": (), "bearing_deg": ()})
         azimuths = bearings(lon, lat, origin, self.xyz[positions])
         stores = self.stores
         return QueryResult(self.version, [stores[p] for p in positions.tolist()],
-                           distances.tolist(), azimuths.tolist())
+                           {"distance_m": distances.tolist(), "bearing_deg": azimuths.tolist()})
 
 
 class IndexHolder:
