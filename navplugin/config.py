@@ -78,6 +78,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_UPLOAD_ROWS", 200_000, int, "Most data rows in one uploaded list."),
     Setting("NEARBY_DEFAULT_RADIUS_M", 3000, float, "`radius` of /v1/stores/nearby when not given."),
     Setting("NEARBY_MAX_RADIUS_M", 50_000, float, "Largest `radius` accepted."),
+    Setting("ROUTE_DEFAULT_WIDTH_M", 500.0, float, "Corridor half-width of /v1/stores/along-route when not given."),
+    Setting("ROUTE_MAX_WIDTH_M", 5000.0, float, "Largest corridor half-width accepted."),
     Setting("DEFAULT_LIMIT", 20, int, "`limit` when not given."),
     Setting("MAX_LIMIT", 200, int, "Largest `limit` accepted."),
     Setting("INDEX_POLL_SECONDS", 5.0, float,

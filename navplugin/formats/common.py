@@ -7,7 +7,7 @@ answer then only adds each hit's distance and bearing.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Sequence
 
 from ..model import QueryResult, Store
 
@@ -71,17 +71,32 @@ class RenderCache:
         return text
 
 
-# How each measure is written: distances to the centimetre, bearings to a tenth of a degree.
-MEASURE_FORMATS = {"distance_m": "%.2f", "bearing_deg": "%.1f", "distance_along_m": "%.2f", "offset_m": "%.2f"}
+# How each measure is written: distances to the centimetre, bearings to a tenth of a degree,
+# projected coordinates to the millimetre.
+MEASURE_FORMATS = {"distance_m": "%.2f", "bearing_deg": "%.1f", "distance_along_m": "%.2f", "offset_m": "%.2f",
+                   "x": "%.3f", "y": "%.3f"}
+
+
+def item_template(result: QueryResult, opening: str, closing: str) -> tuple[str, list[Sequence[float]]]:
+    """``opening + %s (the rendered shop) + one JSON member per measure + closing``, and the measure columns."""
+    names = list(result.measures)
+    template = opening + "%s" + "".join(f',"{name}":{MEASURE_FORMATS[name]}' for name in names) + closing
+    return template, [result.measures[name] for name in names]
 
 
 def join_items(result: QueryResult, render: RenderCache, opening: str, closing: str) -> str:
-    """Every shop as ``opening + rendered shop + its measures + closing``, comma-separated.
+    """Every shop as rendered text plus the measures the query computed, comma-separated.
 
-    ``render`` gives a shop's own members (cached); the measures a query
-    computed are appended as JSON members, so one template serves every list.
+    ``render`` gives a shop's own members (cached), so one template serves every list.
     """
-    names = list(result.measures)
-    template = opening + "%s" + "".join(f',"{name}":{MEASURE_FORMATS[name]}' for name in names) + closing
-    columns = [result.measures[name] for name in names]
+    template, columns = item_template(result, opening, closing)
     return ",".join([template % (render(store), *values) for store, *values in zip(result.stores, *columns)])
+
+
+def iter_items(result: QueryResult, render: RenderCache, opening: str, closing: str) -> Iterator[str]:
+    """``join_items`` one piece per shop, for streaming a large list."""
+    template, columns = item_template(result, opening, closing)
+    separator = ""
+    for store, *values in zip(result.stores, *columns):
+        yield separator + template % (render(store), *values)
+        separator = ","

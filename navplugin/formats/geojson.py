@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from ..model import QueryResult, Store
-from .common import RenderCache, join_items, store_fields
+from .common import RenderCache, iter_items, join_items, store_fields
 
 
 
@@ -25,8 +25,18 @@ def _feature_head(store: Store) -> str:
 _heads = RenderCache(_feature_head)
 
 
-def serialize(result: QueryResult, options: Mapping[str, Any] | None = None) -> str:
-    features = join_items(result, _heads, "", "}}")
+def _head(result: QueryResult) -> str:
     version = "null" if result.dataset_version is None else int(result.dataset_version)
     # dataset_version is a foreign member, which RFC 7946 §6.1 allows.
-    return f'{{"type":"FeatureCollection","dataset_version":{version},"features":[{features}]}}'
+    return f'{{"type":"FeatureCollection","dataset_version":{version},"features":['
+
+
+def serialize(result: QueryResult, options: Mapping[str, Any] | None = None) -> str:
+    return _head(result) + join_items(result, _heads, "", "}}") + "]}"
+
+
+def stream(result: QueryResult, options: Mapping[str, Any] | None = None) -> Iterator[str]:
+    """The same text as ``serialize``, in pieces: the head, one Feature per shop, the close."""
+    yield _head(result)
+    yield from iter_items(result, _heads, "", "}}")
+    yield "]}"

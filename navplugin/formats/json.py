@@ -1,24 +1,45 @@
-"""Plain JSON: ``{dataset_version, count, items}``, the API's native shape."""
+"""Plain JSON: ``{dataset_version, count, [next_cursor, next,] items}``, the API's native shape.
+
+Each item carries the shop's fields, deep links that start route guidance in
+the Korean navigation apps, and the measures of the query (distance, bearing,
+distance along a route, projected x/y).
+"""
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from ..model import QueryResult, Store
-from .common import RenderCache, join_items, store_fields
-
+from .common import RenderCache, iter_items, join_items, store_fields
+from .links import deep_links
 
 
 def _fields_text(store: Store) -> str:
     """The shop's own fields as JSON members, without the braces."""
-    return json.dumps(store_fields(store), ensure_ascii=False, separators=(",", ":"))[1:-1]
+    fields = store_fields(store)
+    fields["links"] = deep_links(store)
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))[1:-1]
 
 
 _fields = RenderCache(_fields_text)
 
 
-def serialize(result: QueryResult, options: Mapping[str, Any] | None = None) -> str:
-    items = join_items(result, _fields, "{", "}")
+def _head(result: QueryResult, options: Mapping[str, Any] | None) -> str:
     version = "null" if result.dataset_version is None else int(result.dataset_version)
-    more = "" if result.next_cursor is None else f',"next_cursor":{json.dumps(result.next_cursor)}'
-    return f'{{"dataset_version":{version},"count":{len(result)}{more},"items":[{items}]}}'
+    more = ""
+    if result.next_cursor is not None:
+        more += f',"next_cursor":{json.dumps(result.next_cursor)}'
+    if options and options.get("next"):
+        more += f',"next":{json.dumps(options["next"])}'
+    return f'{{"dataset_version":{version},"count":{len(result)}{more},"items":['
+
+
+def serialize(result: QueryResult, options: Mapping[str, Any] | None = None) -> str:
+    return _head(result, options) + join_items(result, _fields, "{", "}") + "]}"
+
+
+def stream(result: QueryResult, options: Mapping[str, Any] | None = None) -> Iterator[str]:
+    """The same text as ``serialize``, in pieces: the head, one item per shop, the close."""
+    yield _head(result, options)
+    yield from iter_items(result, _fields, "{", "}")
+    yield "]}"

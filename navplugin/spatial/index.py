@@ -7,6 +7,7 @@ view even while a newer one is swapped in.
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import threading
 import time
@@ -26,6 +27,25 @@ def category_key(category: str | None) -> str:
     return (category or "").strip().casefold()
 
 
+# Metric coordinates for corridor (along-route) searches are built lazily, on first use, so an
+# index that never answers an along-route query pays nothing; being immutable, an index
+# computes each at most once.
+_METRIC_LOCK = threading.Lock()
+_TRANSFORMERS = threading.local()  # one pyproj transformer per thread, never shared
+
+
+def project_5179(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) in metres, EPSG:5179 (Korea 2000 / Unified CS), of WGS84 (lon, lat) arrays."""
+    transformer = getattr(_TRANSFORMERS, "to_5179", None)
+    if transformer is None:
+        from pyproj import Transformer
+
+        transformer = Transformer.from_crs("EPSG:4326", "EPSG:5179", always_xy=True)
+        _TRANSFORMERS.to_5179 = transformer
+    x, y = transformer.transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
+    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+
 @dataclass(frozen=True)
 class _Tree:
     tree: cKDTree
@@ -41,6 +61,13 @@ class StoreIndex:
         started = time.perf_counter()
         self.version = version
         self.stores = stores if isinstance(stores, list) else list(stores)
+        if any(a.id > b.id for a, b in zip(self.stores, self.stores[1:])):
+            # Pages of a viewport follow id order; the database sends stores sorted already.
+            order = sorted(range(len(self.stores)), key=lambda position: self.stores[position].id)
+            self.stores = [self.stores[position] for position in order]
+            if lon is not None and lat is not None:
+                lon, lat = lon[order], lat[order]
+        self.ids = [store.id for store in self.stores]
         self.by_id = {store.id: position for position, store in enumerate(self.stores)}
         if lon is None or lat is None:
             lon = np.fromiter((s.lon for s in self.stores), dtype=np.float64, count=len(self.stores))
@@ -69,6 +96,21 @@ class StoreIndex:
 
     def categories(self) -> list[str]:
         return sorted({s.category for s in self.stores if s.category})
+
+    def in_bbox(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float,
+                category: str | None = None, *, after_id: str | None = None) -> np.ndarray:
+        """Positions of the stores inside the box, in id order, starting after ``after_id``."""
+        inside = (self.lon >= min_lon) & (self.lon <= max_lon) & (self.lat >= min_lat) & (self.lat <= max_lat)
+        positions = np.flatnonzero(inside)
+        if category is not None:
+            chosen = self._by_category.get(category_key(category))
+            if chosen is None:
+                return positions[:0]
+            if chosen.members is not None:
+                positions = np.intersect1d(positions, chosen.members, assume_unique=True)
+        if after_id is not None:
+            positions = positions[positions >= bisect.bisect_right(self.ids, after_id)]
+        return positions
 
     def get(self, store_id: str) -> Store | None:
         position = self.by_id.get(store_id)
@@ -104,6 +146,61 @@ class StoreIndex:
         stores = self.stores
         return QueryResult(self.version, [stores[p] for p in positions.tolist()],
                            {"distance_m": distances.tolist(), "bearing_deg": azimuths.tolist()})
+
+    # --- metric coordinates (EPSG:5179), built on first use; see project_5179 ---
+
+    @property
+    def xy_5179(self) -> np.ndarray:
+        """(n, 2) EPSG:5179 metres of every store, parallel to ``stores``; read-only."""
+        xy = self.__dict__.get("_xy_5179")
+        if xy is None:
+            with _METRIC_LOCK:
+                xy = self.__dict__.get("_xy_5179")
+                if xy is None:
+                    if len(self.stores):
+                        xy = np.column_stack(project_5179(self.lon, self.lat))
+                    else:
+                        xy = np.empty((0, 2))
+                    xy.setflags(write=False)
+                    self.__dict__["_xy_5179"] = xy
+        return xy
+
+    @property
+    def tree_5179(self) -> cKDTree:
+        """A planar cKDTree over ``xy_5179``; its indices are positions in ``stores``."""
+        tree = self.__dict__.get("_tree_5179")
+        if tree is None:
+            xy = self.xy_5179
+            with _METRIC_LOCK:
+                tree = self.__dict__.get("_tree_5179")
+                if tree is None:
+                    started = time.perf_counter()
+                    tree = cKDTree(xy)
+                    self.__dict__["_tree_5179"] = tree
+                    LOGGER.info("metric tree of %s stores built in %.2f s", len(xy),
+                                time.perf_counter() - started)
+        return tree
+
+    def category_mask(self, category: str | None) -> np.ndarray | None:
+        """Which stores have ``category``, as a read-only boolean mask over ``stores``.
+
+        None when every store has it (no filtering needed); all False for an unknown
+        category. Cached per category key.
+        """
+        key = category_key(category)
+        chosen = self._by_category.get(key)
+        if chosen is not None and chosen.members is None:
+            return None
+        with _METRIC_LOCK:
+            masks = self.__dict__.setdefault("_category_masks", {})
+            mask = masks.get(key)
+            if mask is None:
+                mask = np.zeros(len(self.stores), dtype=bool)
+                if chosen is not None:
+                    mask[chosen.members] = True
+                mask.setflags(write=False)
+                masks[key] = mask
+        return mask
 
 
 class IndexHolder:
@@ -157,3 +254,4 @@ class IndexHolder:
             except Exception:  # noqa: BLE001 - the poller must outlive a database hiccup
                 LOGGER.exception("index refresh failed; serving version %s",
                                  self._index.version if self._index else None)
+

@@ -144,6 +144,14 @@ class Repository:
                 select(schema.live_dataset.c.version).where(schema.live_dataset.c.id == 1)
             ).scalar()
 
+    def live_activated_at(self) -> datetime | None:
+        """When the live version went live: the Last-Modified of a full export."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(schema.live_dataset.c.activated_at).where(schema.live_dataset.c.id == 1)
+            ).scalar()
+        return None if value is None else _utc(value)
+
     def has_any_version(self) -> bool:
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(schema.datasets)).scalar() > 0

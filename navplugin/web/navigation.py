@@ -1,12 +1,14 @@
 """Read-only endpoints for navigation apps under ``/v1``."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 
 from .. import query
+from ..errors import BadParameter
+from ..spatial import route
 from ..formats.common import store_detail_fields
 from ..spatial.regions import default_region_lookup
-from .responses import json_response, list_response, service
+from .responses import export_response, json_response, list_response, service
 
 blueprint = Blueprint("navigation", __name__, url_prefix="/v1")
 
@@ -16,6 +18,36 @@ def nearby() -> Response:
     svc = service()
     parsed = query.parse_nearby(request.args, svc.settings)
     return list_response(query.nearby(svc.index(), parsed))
+
+
+@blueprint.get("/stores")
+def viewport() -> Response:
+    svc = service()
+    parsed = query.parse_viewport(request.args, svc.settings)
+    result = query.viewport(svc.index(), parsed)
+    next_url = None
+    if result.next_cursor is not None:
+        next_url = url_for(".viewport", _external=True, **{**request.args.to_dict(), "cursor": result.next_cursor})
+    return list_response(result, next_url=next_url)
+
+
+@blueprint.post("/stores/along-route")
+def along_route() -> Response:
+    svc = service()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadParameter("body", "The request body must be a JSON object: {\"polyline\": ...} or {\"geojson\": ...} "
+                                   "or {\"coordinates\": [[lon, lat], ...]}, with width, limit, category")
+    width, limit, category = query.parse_along_route(body, svc.settings)
+    result = route.along_route(svc.index(), query.route_lonlat(body), width_m=width, limit=limit, category=category)
+    return list_response(result, cacheable_answer=False)
+
+
+@blueprint.get("/stores/export")
+def export() -> Response:
+    svc = service()
+    result = query.export(svc.index(), query.parse_export(request.args))
+    return export_response(result, svc.repository.live_activated_at())
 
 
 @blueprint.get("/stores/<store_id>")

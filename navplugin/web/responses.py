@@ -5,7 +5,10 @@ import hashlib
 import json
 from typing import Any
 
-from flask import Response, current_app, request
+from datetime import datetime
+
+from flask import Response, current_app, request, stream_with_context
+from werkzeug.http import http_date
 
 from .. import query
 from ..formats import DEFAULT_FORMAT, FORMATS, Format, by_media_type
@@ -37,7 +40,7 @@ def _read_response(body: str, media_type: str, etag: str, status: int = 200) -> 
     }
     if "If-None-Match" in request.headers and request.if_none_match.contains(etag):
         return Response(status=304, headers=headers)
-    return Response(body, status=status, mimetype=media_type, headers=headers)
+    return Response(body, status=status, content_type=media_type, headers=headers)
 
 
 def cacheable(body: str, media_type: str, dataset_version: int | None, status: int = 200) -> Response:
@@ -54,9 +57,50 @@ def json_response(body: Any, dataset_version: int | None = None, status: int = 2
     return cacheable(text, "application/json", dataset_version, status)
 
 
-def list_response(result: QueryResult) -> Response:
+def _request_etag(dataset_version: int | None, fmt: Format) -> str:
     """A list answer is fixed by the dataset version, the query and the format: that is its ETag."""
+    key = f"{dataset_version}|{fmt.name}|{request.query_string.decode('latin-1')}"
+    return f"v{dataset_version}-{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"
+
+
+def _file_name(fmt: Format, dataset_version: int | None) -> str:
+    endpoint = (request.endpoint or "stores").rpartition(".")[2].replace("_", "-")
+    return f"navplugin-{endpoint}-v{dataset_version}.{fmt.extension}"
+
+
+def list_response(result: QueryResult, *, next_url: str | None = None, cacheable_answer: bool = True) -> Response:
+    """Any list in the chosen format, with x/y in the requested coordinate system."""
     fmt = chosen_format()
-    key = f"{result.dataset_version}|{fmt.name}|{request.query_string.decode('latin-1')}"
-    etag = f"v{result.dataset_version}-{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"
-    return _read_response(fmt.serialize(result, None), fmt.media_type, etag)
+    result = query.with_coordinates(result, query.parse_crs(request.args))
+    body = fmt.serialize(result, {"next": next_url} if next_url else None)
+    if cacheable_answer:
+        response = _read_response(body, fmt.media_type, _request_etag(result.dataset_version, fmt))
+    else:
+        response = Response(body, content_type=fmt.media_type, headers={"Cache-Control": "no-store"})
+    if fmt.attachment:
+        response.headers["Content-Disposition"] = f'attachment; filename="{_file_name(fmt, result.dataset_version)}"'
+    if next_url:
+        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    return response
+
+
+def export_response(result: QueryResult, activated_at: datetime | None) -> Response:
+    """The whole list streamed in the chosen format; unchanged since the client's copy -> 304."""
+    fmt = chosen_format()
+    etag = _request_etag(result.dataset_version, fmt)
+    headers = {
+        "ETag": f'"{etag}"',
+        "Cache-Control": f"public, max-age={service().settings['CACHE_MAX_AGE']}",
+        "Vary": "Accept",
+        "Content-Disposition": f'attachment; filename="{_file_name(fmt, result.dataset_version)}"',
+    }
+    if activated_at is not None:
+        headers["Last-Modified"] = http_date(activated_at)
+    if "If-None-Match" in request.headers:
+        if request.if_none_match.contains(etag):
+            return Response(status=304, headers=headers)
+    elif activated_at is not None and request.if_modified_since is not None \
+            and activated_at.replace(microsecond=0) <= request.if_modified_since:
+        return Response(status=304, headers=headers)
+    result = query.with_coordinates(result, query.parse_crs(request.args))
+    return Response(stream_with_context(fmt.stream(result, None)), content_type=fmt.media_type, headers=headers)

@@ -1,0 +1,371 @@
+"""Along-route search against a brute-force shapely computation, and route parsing."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from pyproj import Transformer
+
+from navplugin.errors import BadParameter
+from navplugin.model import Store
+from navplugin.spatial.index import StoreIndex
+from navplugin.spatial.route import MAX_ROUTE_VERTICES, along_route, decode_polyline, parse_route
+
+TOLERANCE_M = 0.01  # 1 cm on offsets and distances along
+CATEGORIES = ("음식점업", "제조업", None)
+_TO_5179 = Transformer.from_crs("EPSG:4326", "EPSG:5179", always_xy=True)  # the brute force's own
+
+
+def encode_polyline(points, precision: int = 5) -> str:
+    """Google's algorithm, written out plainly: the reference the decoder is checked against."""
+    factor = 10**precision
+    out, prev_lat, prev_lon = [], 0, 0
+    for lon, lat in points:
+        lat_i, lon_i = round(lat * factor), round(lon * factor)
+        for delta in (lat_i - prev_lat, lon_i - prev_lon):
+            value = ~(delta << 1) if delta < 0 else delta << 1
+            while value >= 0x20:
+                out.append(chr((0x20 | (value & 0x1F)) + 63))
+                value >>= 5
+            out.append(chr(value + 63))
+        prev_lat, prev_lon = lat_i, lon_i
+    return "".join(out)
+
+
+def make_index(lon, lat, categories=None) -> StoreIndex:
+    cats = categories if categories is not None else [None] * len(lon)
+    stores = [Store(id=f"s{i:06d}", name=f"가게 {i}", lon=float(x), lat=float(y), provider="supplied",
+                    precision="supplied", category=c) for i, (x, y, c) in enumerate(zip(lon, lat, cats))]
+    return StoreIndex(stores, 7)
+
+
+def brute_force(index, route_lonlat, width, category=None):
+    """{store id: (distance along, offset)} of every (matching) store, exact with shapely in EPSG:5179."""
+    rx, ry = _TO_5179.transform(np.asarray(route_lonlat)[:, 0], np.asarray(route_lonlat)[:, 1])
+    line = shapely.LineString(np.column_stack((rx, ry)))
+    sx, sy = _TO_5179.transform(index.lon, index.lat)
+    points = shapely.points(sx, sy)
+    offset = shapely.distance(line, points)
+    along = shapely.line_locate_point(line, points)
+    out = {}
+    for position, store in enumerate(index.stores):
+        if category is not None and store.category != category:
+            continue
+        out[store.id] = (float(along[position]), float(offset[position]))
+    return out, line, sx, sy
+
+
+def assert_matches_brute_force(index, route, width, limit, category=None):
+    truth, line, sx, sy = brute_force(index, route, width, category)
+    result = along_route(index, route, width_m=width, limit=limit, category=category)
+    along, offset = result.measures["distance_along_m"], result.measures["offset_m"]
+    assert len(along) == len(offset) == len(result.stores) <= limit
+    assert result.dataset_version == index.version
+    position = index.by_id
+    for store, a, o in zip(result.stores, along, offset):
+        true_along, true_offset = truth[store.id]
+        assert abs(o - true_offset) <= TOLERANCE_M, (store.id, o, true_offset)
+        assert true_offset <= width + TOLERANCE_M
+        if abs(a - true_along) > TOLERANCE_M:
+            # Only an equally close point elsewhere on the route (an exact tie) may differ.
+            p = position[store.id]
+            there = shapely.line_interpolate_point(line, a)
+            assert shapely.distance(there, shapely.Point(sx[p], sy[p])) <= true_offset + 1e-6, (store.id, a, true_along)
+        if category is not None:
+            assert store.category == category
+    # Ordered by distance along, then offset.
+    assert all((a1, o1) <= (a2, o2) for a1, o1, a2, o2 in zip(along, offset, along[1:], offset[1:]))
+    assert len({s.id for s in result.stores}) == len(result.stores)
+    # Complete: every shop clearly inside that comes before the last hit (or all of them, below
+    # the limit) is there; shops within 1 cm of the corridor's edge may go either way.
+    inside = {sid: v for sid, v in truth.items() if v[1] <= width - TOLERANCE_M}
+    edge = {sid for sid, v in truth.items() if abs(v[1] - width) < TOLERANCE_M}
+    got = {s.id for s in result.stores}
+    if len(result.stores) < limit:
+        assert set(inside) <= got
+        assert len(got - set(inside)) <= len(edge)
+    else:
+        cut = along[-1] - TOLERANCE_M
+        assert {sid for sid, v in inside.items() if v[0] < cut} <= got
+    return result
+
+
+# --- polyline decoding ---------------------------------------------------------------------
+
+def test_decodes_googles_documented_example():
+    points = decode_polyline("_p~iF~ps|U_ulLnnqC_mqNvxq`@")
+    np.testing.assert_allclose(points, [[-120.2, 38.5], [-120.95, 40.7], [-126.453, 43.252]], atol=1e-9)
+    assert decode_polyline("") .shape == (0, 2)
+
+
+def test_encoder_matches_google_example():
+    assert encode_polyline([(-120.2, 38.5), (-120.95, 40.7), (-126.453, 43.252)]) == "_p~iF~ps|U_ulLnnqC_mqNvxq`@"
+
+
+@settings(max_examples=100, deadline=None)
+@given(points=st.lists(st.tuples(st.floats(-180, 180), st.floats(-90, 90)), min_size=1, max_size=40),
+       precision=st.sampled_from([5, 6]))
+def test_polyline_round_trip(points, precision):
+    decoded = decode_polyline(encode_polyline(points, precision), precision)
+    expected = np.round(np.asarray(points) * 10**precision) / 10**precision
+    np.testing.assert_allclose(decoded, expected, atol=1e-9, rtol=0)
+
+
+def test_precision_6_of_a_korean_route():
+    route = [(126.978012, 37.566295), (127.027619, 37.497942), (129.075642, 35.179554)]
+    text = encode_polyline(route, 6)
+    np.testing.assert_allclose(decode_polyline(text, 6), route, atol=1e-9)
+    # the same string read at precision 5 is ten times too large: the caller must say which
+    assert abs(decode_polyline(text, 5)[0, 0] - 1269.78012) < 1e-6
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("_p~iF~ps|U_", "middle of a value"),  # truncated
+    ("_p~iF~ps|U_ulL", "lacks its longitude"),
+    ("_p~iF ~ps|U", "outside ASCII"),
+    ("_p~iF~ps|U가", "outside ASCII"),
+    ("~~~~~~~~~~?", "longer than"),
+])
+def test_malformed_polylines(text, reason):
+    with pytest.raises(ValueError, match=reason):
+        decode_polyline(text)
+    with pytest.raises(BadParameter) as caught:
+        parse_route({"polyline": text})
+    assert caught.value.parameter == "route" and reason in caught.value.detail
+
+
+# --- parse_route ---------------------------------------------------------------------------
+
+SEOUL_GANGNAM = [[126.978, 37.5663], [127.0, 37.53], [127.0276, 37.4979]]
+
+
+def test_three_input_forms_agree():
+    from_list = parse_route({"coordinates": SEOUL_GANGNAM})
+    from_geojson = parse_route({"geojson": {"type": "LineString", "coordinates": SEOUL_GANGNAM}})
+    feature = {"type": "Feature", "properties": {}, "geometry": {"type": "LineString",
+                                                              "coordinates": [p + [12.5] for p in SEOUL_GANGNAM]}}
+    from_feature = parse_route({"geojson": feature})
+    from_polyline = parse_route({"polyline": encode_polyline(SEOUL_GANGNAM)})
+    from_polyline6 = parse_route({"polyline": encode_polyline(SEOUL_GANGNAM, 6), "precision": 6})
+    from_polyline6s = parse_route({"polyline": encode_polyline(SEOUL_GANGNAM, 6), "precision": "6"})
+    for route in (from_list, from_geojson, from_feature, from_polyline, from_polyline6, from_polyline6s):
+        assert route.shape == (3, 2)
+        np.testing.assert_allclose(route, SEOUL_GANGNAM, atol=1e-9)
+
+
+def test_consecutive_duplicates_are_dropped_but_a_return_is_kept():
+    route = parse_route({"coordinates": [[127.0, 37.5], [127.0, 37.5], [127.1, 37.5], [127.1, 37.5],
+                                         [127.0, 37.5]]})
+    assert route.tolist() == [[127.0, 37.5], [127.1, 37.5], [127.0, 37.5]]
+
+
+def _bad(body, parameter, match):
+    with pytest.raises(BadParameter, match=match) as caught:
+        parse_route(body)
+    assert caught.value.parameter == parameter
+    assert caught.value.status == 400
+    return caught.value
+
+
+@pytest.mark.parametrize("body, parameter, match", [
+    ({}, "route", "exactly one of"),
+    ({"polyline": None}, "route", "got none"),
+    ({"polyline": "_p~iF~ps|U", "coordinates": SEOUL_GANGNAM}, "route", "exactly one of"),
+    ({"coordinates": SEOUL_GANGNAM, "precision": 6}, "precision", "only applies"),
+    ({"polyline": "_p~iF~ps|U_ulLnnqC", "precision": 7}, "precision", "must be 5 or 6"),
+    ({"polyline": "_p~iF~ps|U_ulLnnqC", "precision": "x"}, "precision", "must be 5 or 6"),
+    ({"polyline": "_p~iF~ps|U_ulLnnqC", "precision": True}, "precision", "must be 5 or 6"),
+    ({"polyline": 12}, "route", "must be a string"),
+    ({"geojson": {"type": "Point", "coordinates": [127.0, 37.5]}}, "route", "LineString"),
+    ({"geojson": {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": []}}}, "route", "LineString"),
+    ({"geojson": "LINESTRING(127 37, 128 36)"}, "route", "LineString"),
+    ({"geojson": {"type": "LineString", "coordinates": "no"}}, "route", "list of"),
+    ({"coordinates": "127,37;128,36"}, "route", "list of"),
+    ({"coordinates": [[127.0], [128.0, 36.0]]}, "route", "position 0"),
+    ({"coordinates": [[127.0, 37.0], [128.0, "36"]]}, "route", "position 1"),
+    ({"coordinates": [[127.0, 37.0], [True, 36.0]]}, "route", "position 1"),
+    ({"coordinates": [[127.0, 37.0], [181.0, 36.0]]}, "route", "lon between"),
+    ({"coordinates": [[37.5, 127.0], [37.4, 127.1]]}, "route", r"order \[lon, lat\]"),  # swapped
+    ({"coordinates": [[127.0, 37.0], [math.nan, 36.0]]}, "route", "point 1"),
+    ({"coordinates": [[127.0, 37.0], [math.inf, 36.0]]}, "route", "point 1"),
+    ({"coordinates": []}, "route", "at least two distinct points, got 0"),
+    ({"coordinates": [[127.0, 37.0]]}, "route", "at least two distinct points, got 1"),
+    ({"coordinates": [[127.0, 37.0], [127.0, 37.0], [127.0, 37.0]]}, "route", "at least two distinct"),
+    ({"polyline": "_p~iF~ps|U"}, "route", "at least two distinct"),
+    ({"polyline": ""}, "route", "at least two distinct"),
+])
+def test_bad_routes(body, parameter, match):
+    _bad(body, parameter, match)
+
+
+def test_body_must_be_an_object():
+    _bad([[127.0, 37.0], [128.0, 36.0]], "route", "JSON object")
+
+
+def test_vertex_limit():
+    at_limit = np.column_stack((np.linspace(126.0, 129.0, MAX_ROUTE_VERTICES), np.full(MAX_ROUTE_VERTICES, 36.0)))
+    assert len(parse_route({"coordinates": at_limit.tolist()})) == MAX_ROUTE_VERTICES
+    over = np.column_stack((np.linspace(126.0, 129.0, MAX_ROUTE_VERTICES + 1), np.full(MAX_ROUTE_VERTICES + 1, 36.0)))
+    _bad({"polyline": encode_polyline(over.tolist(), 6), "precision": 6}, "route", "at most 20,000")
+    # duplicates do not count against the limit
+    doubled = np.repeat(at_limit, 2, axis=0)
+    assert len(parse_route({"coordinates": doubled.tolist()})) == MAX_ROUTE_VERTICES
+
+
+def test_along_route_parameter_errors():
+    index = make_index([127.0], [37.5])
+    route = np.array(SEOUL_GANGNAM)
+    for width in (-1.0, math.nan, math.inf):
+        with pytest.raises(BadParameter) as caught:
+            along_route(index, route, width_m=width, limit=10)
+        assert caught.value.parameter == "width"
+    with pytest.raises(BadParameter) as caught:
+        along_route(index, route, width_m=100, limit=-1)
+    assert caught.value.parameter == "limit"
+    for bad_route in ([[127.0, 37.5]], [[127.0, 37.5], [127.0, 37.5]], [[2.35, 48.85], [2.29, 48.86]],
+                      np.zeros((MAX_ROUTE_VERTICES + 5, 2)) + np.arange(MAX_ROUTE_VERTICES + 5)[:, None] * 1e-5
+                      + [127.0, 37.0]):
+        with pytest.raises(BadParameter) as caught:
+            along_route(index, np.asarray(bad_route, dtype=float), width_m=100, limit=10)
+        assert caught.value.parameter == "route"
+
+
+# --- along_route against brute force -------------------------------------------------------
+
+AREA = (126.90, 37.45, 127.10, 37.62)  # Seoul, ~18 x 19 km
+
+
+def _route_from(kind, data, rng):
+    x0, y0, x1, y1 = AREA
+    if kind == "single":
+        return rng.uniform((x0, y0), (x1, y1), size=(2, 2))
+    n = data.draw(st.integers(3, 40), label="vertices")
+    step = data.draw(st.sampled_from([0.0005, 0.003, 0.02]), label="step")
+    walk = np.cumsum(rng.normal(0, step, size=(n, 2)), axis=0) + rng.uniform((x0 + 0.05, y0 + 0.05),
+                                                                             (x1 - 0.05, y1 - 0.05))
+    if kind == "walk":
+        return walk
+    if kind == "retrace":  # out and back along the same vertices
+        return np.vstack((walk, walk[-2::-1]))
+    # back again near the outbound path, so shops lie near two passes with different offsets
+    back = walk[-2::-1] + rng.normal(0, step / 3, size=(n - 1, 2))
+    return np.vstack((walk, back))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1),
+       kind=st.sampled_from(["single", "walk", "doubling back", "retrace"]),
+       width=st.one_of(st.floats(0.5, 3000), st.sampled_from([0.0, 1.0, 50.0, 500.0])),
+       limit=st.integers(1, 300), category=st.sampled_from([None, "음식점업", "제조업"]))
+def test_along_route_matches_brute_force(data, seed, kind, width, limit, category):
+    rng = np.random.default_rng(seed)
+    route = _route_from(kind, data, rng)
+    assume(np.any(route[1:] != route[:-1]))
+    x0, y0, x1, y1 = AREA
+    n = data.draw(st.integers(0, 400), label="shops")
+    lon = rng.uniform(x0 - 0.05, x1 + 0.05, n)
+    lat = rng.uniform(y0 - 0.05, y1 + 0.05, n)
+    # Shops on the route's vertices and just beside its segments, where mistakes would hide.
+    near = data.draw(st.integers(0, 60), label="near")
+    k = rng.integers(0, len(route) - 1, near)
+    t = rng.uniform(0, 1, near)
+    on = route[k] + (route[k + 1] - route[k]) * t[:, None]
+    jitter = rng.normal(0, 1, (near, 2)) * (width / 111_000 + 1e-6)
+    lon = np.concatenate((lon, route[:, 0], on[:, 0] + jitter[:, 0]))
+    lat = np.concatenate((lat, route[:, 1], on[:, 1] + jitter[:, 1]))
+    categories = rng.choice(len(CATEGORIES), len(lon)).tolist()
+    index = make_index(lon, lat, [CATEGORIES[c] for c in categories])
+    assert_matches_brute_force(index, route, width, limit, category)
+
+
+def test_single_segment_route():
+    rng = np.random.default_rng(5)
+    route = np.array([[127.00, 37.50], [127.05, 37.52]])
+    lon, lat = rng.uniform(126.98, 127.07, 3000), rng.uniform(37.48, 37.54, 3000)
+    index = make_index(lon, lat)
+    result = assert_matches_brute_force(index, route, 400.0, 10_000)
+    assert 50 < len(result) < 3000
+    # shops beyond the ends are measured to the end points
+    result = assert_matches_brute_force(index, route, 2000.0, 10_000)
+    assert min(result.measures["distance_along_m"]) == 0.0
+
+
+def test_doubling_back_closest_pass_decides():
+    # East 5 km, then back west 200 m further north: a shop 150 m north of the line is 150 m from
+    # the outbound pass and 50 m from the return, so it belongs late on the route.
+    out = np.column_stack((np.linspace(127.00, 127.06, 7), np.full(7, 37.50)))
+    north = 200 / 111_000
+    back = np.column_stack((np.linspace(127.06, 127.00, 7), np.full(7, 37.50 + north)))
+    route = np.vstack((out, back))
+    shop_lat = 37.50 + 150 / 111_000
+    index = make_index([127.03, 127.03], [shop_lat, 37.50 - 100 / 111_000])
+    result = assert_matches_brute_force(index, route, 500.0, 10)
+    assert [s.id for s in result.stores] == ["s000001", "s000000"]
+    offset = result.measures["offset_m"]
+    assert 45 < offset[1] < 55 and 95 < offset[0] < 105
+    assert result.measures["distance_along_m"][1] > result.measures["distance_along_m"][0] + 5000
+
+
+def test_exact_retrace_reports_the_first_pass():
+    route = np.array([[127.00, 37.50], [127.04, 37.50], [127.04, 37.51], [127.04, 37.50], [127.00, 37.50]])
+    index = make_index([127.02, 127.041], [37.5005, 37.505])
+    result = assert_matches_brute_force(index, route, 300.0, 10)
+    along = result.measures["distance_along_m"]
+    # both lie on retraced parts; the earlier pass is reported
+    assert along[0] < 3600 and along[1] < 3600 + 1200
+
+
+def test_category_filter_and_unknown_category():
+    rng = np.random.default_rng(11)
+    route = np.array([[127.00, 37.50], [127.03, 37.53], [127.06, 37.50]])
+    lon, lat = rng.uniform(126.99, 127.07, 2000), rng.uniform(37.49, 37.54, 2000)
+    cats = [CATEGORIES[i] for i in rng.choice(3, 2000)]
+    index = make_index(lon, lat, cats)
+    everything = along_route(index, route, width_m=300, limit=10_000)
+    food = assert_matches_brute_force(index, route, 300.0, 10_000, "음식점업")
+    spaced = along_route(index, route, width_m=300, limit=10_000, category="  음식점업 ")
+    assert [s.id for s in spaced.stores] == [s.id for s in food.stores]
+    assert 0 < len(food) < len(everything)
+    assert {s.id for s in food.stores} == {s.id for s in everything.stores if s.category == "음식점업"}
+    assert len(along_route(index, route, width_m=300, limit=10, category="숙박업")) == 0
+    assert len(along_route(index, route, width_m=300, limit=0)) == 0
+    # an index with one category has no per-category members; the filter still works
+    single = make_index(lon[:50], lat[:50], ["제조업"] * 50)
+    assert len(along_route(single, route, width_m=300, limit=100, category="제조업")) == \
+        len(along_route(single, route, width_m=300, limit=100))
+    assert len(along_route(single, route, width_m=300, limit=100, category="음식점업")) == 0
+
+
+def test_empty_index():
+    result = along_route(make_index([], []), np.array(SEOUL_GANGNAM), width_m=500, limit=10)
+    assert len(result) == 0 and result.measures == {"distance_along_m": [], "offset_m": []}
+
+
+def seoul_busan(vertices: int, rng: np.random.Generator) -> np.ndarray:
+    """A wiggly ~400 km road-like route from Seoul City Hall to Busan Station."""
+    t = np.linspace(0.0, 1.0, vertices)
+    lon = 126.978 + (129.041 - 126.978) * t + 0.12 * np.sin(7 * math.pi * t) + 0.02 * np.sin(53 * math.pi * t)
+    lat = 37.566 + (35.115 - 37.566) * t + 0.08 * np.sin(5 * math.pi * t)
+    wiggle = np.cumsum(rng.normal(0, 0.00006, (vertices, 2)), axis=0)
+    wiggle -= np.outer(t, wiggle[-1])  # keep both ends in place
+    return np.column_stack((lon, lat)) + wiggle
+
+
+def test_long_route_seoul_to_busan():
+    rng = np.random.default_rng(2026)
+    route = parse_route({"polyline": encode_polyline(seoul_busan(2500, rng), 6), "precision": 6})
+    assert len(route) >= 2400
+    # 30,000 shops: a third uniform over the route's box, the rest within ~2 km of it
+    k = rng.integers(0, len(route), 20_000)
+    lon = np.concatenate((rng.uniform(126.8, 129.2, 10_000), route[k, 0] + rng.normal(0, 0.01, 20_000)))
+    lat = np.concatenate((rng.uniform(35.0, 37.7, 10_000), route[k, 1] + rng.normal(0, 0.01, 20_000)))
+    index = make_index(lon, lat, [CATEGORIES[i] for i in rng.choice(3, len(lon))])
+    result = assert_matches_brute_force(index, route, 500.0, 100_000)
+    assert len(result) > 5000
+    assert result.measures["distance_along_m"][-1] > 350_000
+    assert_matches_brute_force(index, route, 500.0, 50)
+    assert_matches_brute_force(index, route, 40.0, 100_000, "제조업")
