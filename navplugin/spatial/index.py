@@ -228,6 +228,7 @@ class IndexHolder:
                 return False
             stores = list(self._load_stores(version)) if version is not None else []
             index = StoreIndex(stores, version)
+            index.tree_5179  # the along-route tree, built here rather than in the first route request
             self._index = index  # a single reference assignment: readers see old or new, whole
             LOGGER.info("index of version %s loaded: %s stores in %.2f s",
                         version, len(index), index.build_seconds)
