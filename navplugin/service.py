@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import jobs
+from . import formats, jobs
 from .errors import NotReady
 from .geocode.chain import GeocoderChain
 from .spatial.index import IndexHolder, StoreIndex
@@ -30,7 +30,8 @@ class Service:
         self.repository = Repository(make_engine(url))
         self.repository.create_schema()
         self.chain = GeocoderChain.from_settings(self.settings)
-        self.holder = IndexHolder(self.repository.live_version, self.repository.iter_stores)
+        self.holder = IndexHolder(self.repository.live_version, self.repository.iter_stores,
+                                  prepare=lambda index: formats.warm(index.stores))
         self.uploads = UploadStore(self.repository.engine)
         self.runner = jobs.JobRunner(self.repository, self.uploads, self.chain, self.settings,
                                      on_version=self._version_committed)

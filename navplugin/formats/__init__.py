@@ -50,6 +50,7 @@ FORMATS: dict[str, Format] = {
 }
 
 DEFAULT_FORMAT = "json"
+warm = json.warm  # the default format's per-shop text, rendered when an index is loaded
 
 
 def by_media_type(accept: list[str]) -> Format | None:

@@ -7,7 +7,7 @@ answer then only adds each hit's distance and bearing.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..model import QueryResult, Store
 
@@ -58,6 +58,13 @@ class RenderCache:
         self._max_entries = max_entries
         self._entries: dict[int, tuple[Store, str]] = {}
         self._lock = threading.Lock()
+
+    def warm(self, stores: Iterable[Store]) -> None:
+        """Render shops ahead of requests, as many as the cache holds."""
+        for count, store in enumerate(stores):
+            if count >= self._max_entries:
+                break
+            self(store)
 
     def __call__(self, store: Store) -> str:
         entry = self._entries.get(id(store))

@@ -22,6 +22,8 @@ def _fields_text(store: Store) -> str:
 
 
 _fields = RenderCache(_fields_text)
+# A new dataset version is rendered once when it is loaded, not by the first requests that meet it.
+warm = _fields.warm
 
 
 def _head(result: QueryResult, options: Mapping[str, Any] | None) -> str:

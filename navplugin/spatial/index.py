@@ -207,9 +207,11 @@ class IndexHolder:
     """Holds the live index of this process and rebuilds it when the live version changes."""
 
     def __init__(self, load_version: Callable[[], int | None],
-                 load_stores: Callable[[int], Iterable[Store]]) -> None:
+                 load_stores: Callable[[int], Iterable[Store]],
+                 prepare: Callable[[StoreIndex], None] | None = None) -> None:
         self._load_version = load_version
         self._load_stores = load_stores
+        self._prepare = prepare  # work to do on a new index before requests see it
         self._index: StoreIndex | None = None
         self._build_lock = threading.Lock()
         self._stop = threading.Event()
@@ -229,6 +231,8 @@ class IndexHolder:
             stores = list(self._load_stores(version)) if version is not None else []
             index = StoreIndex(stores, version)
             index.tree_5179  # the along-route tree, built here rather than in the first route request
+            if self._prepare is not None:
+                self._prepare(index)
             self._index = index  # a single reference assignment: readers see old or new, whole
             LOGGER.info("index of version %s loaded: %s stores in %.2f s",
                         version, len(index), index.build_seconds)
