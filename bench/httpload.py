@@ -32,6 +32,8 @@ from navplugin.store.repository import Repository
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 INDEX_LOADED = re.compile(r"index of version \S+ loaded")
+# Start-up work after the index (district polygons) must be over too, or it competes with the load.
+REGIONS_BUILT = re.compile(r"region lookup: \d+ polygons indexed")
 
 WRK_SCRIPT = """
 local paths = {%s}
@@ -140,7 +142,7 @@ class Gunicorn:
                                         stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float) -> float:
-        """Seconds until /readyz answers 200 and every worker has logged its index load."""
+        """Seconds until /readyz answers 200 and every worker has logged its index load and region build."""
         started = time.perf_counter()
         deadline = started + timeout
         ready = False
@@ -152,7 +154,8 @@ class Gunicorn:
                     ready = _get(self.port, "/readyz", timeout=2)[0] == 200
                 except OSError:
                     pass
-            loaded = len(INDEX_LOADED.findall(self.log_path.read_text(errors="replace")))
+            log_text = self.log_path.read_text(errors="replace")
+            loaded = min(len(INDEX_LOADED.findall(log_text)), len(REGIONS_BUILT.findall(log_text)))
             if ready and loaded >= self.workers:
                 return time.perf_counter() - started
             time.sleep(0.1)

@@ -36,6 +36,7 @@ class Service:
         self.runner = jobs.JobRunner(self.repository, self.uploads, self.chain, self.settings,
                                      on_version=self._version_committed)
         self._ready = threading.Event()
+        self._warm = threading.Event()
         self._loader: threading.Thread | None = None
         self._closed = False
 
@@ -70,14 +71,22 @@ class Service:
             self._ready.set()
         self.holder.start_polling(self.settings["INDEX_POLL_SECONDS"])
         try:
-            self.runner.resume_all()
-        except Exception:  # noqa: BLE001 - logged; `flask geocode-pending` resumes them too
-            LOGGER.exception("resuming unfinished upload jobs failed")
-        try:
             # The district polygons take a second or two to index; do it here, not in the first request.
             default_region_lookup().build()
         except Exception:  # noqa: BLE001 - region lookups will retry the build on first use
             LOGGER.exception("building the region lookup failed")
+        self._warm.set()  # readyz: no start-up work left to compete with requests
+        try:
+            self.runner.resume_all()
+        except Exception:  # noqa: BLE001 - logged; `flask geocode-pending` resumes them too
+            LOGGER.exception("resuming unfinished upload jobs failed")
+
+    @property
+    def warm(self) -> bool:
+        return self._warm.is_set()
+
+    def wait_warm(self, timeout: float = 60.0) -> bool:
+        return self._warm.wait(timeout)
 
     def index(self, timeout: float = 30.0) -> StoreIndex:
         index = self.holder.index

@@ -98,7 +98,7 @@ def make_app(database_url: str) -> Iterator[Callable[..., Any]]:
         }
         app = create_app(config)
         app.config["TESTING"] = True
-        app.extensions["navplugin"].index()  # wait for the first index, as a load balancer waits for /readyz
+        app.extensions["navplugin"].wait_warm()  # as a load balancer waits for /readyz
         apps.append(app)
         return app
 

@@ -24,4 +24,6 @@ def readyz() -> Response:
     index = svc.holder.index
     if index is None:
         raise NotReady("the store index is still loading")
+    if not svc.warm:
+        raise NotReady("still preparing the district boundaries")
     return json_response({"status": "ready", "dataset_version": index.version, "stores": len(index)})
