@@ -97,7 +97,7 @@ def geocode_command(address: str) -> None:
     """Geocode one address with every provider of the chain and show each answer."""
     from geopy.exc import GeopyError
 
-    from .geocode.chain import location_result
+    from .geocode.chain import location_result, query_text
     from .geocode.district import check_district
     from .geocode.normalize import normalize_for_geocoding
 
@@ -105,7 +105,7 @@ def geocode_command(address: str) -> None:
     query = normalize_for_geocoding(address)
     click.echo(f"query: {query.text if query else '(nothing geocodable)'}  kind: {query.kind if query else '-'}")
     for provider in service.chain.providers:
-        text = address if provider.name == "offline" else (query.text if query else address)
+        text = query_text(provider.name, address, query)
         try:
             location = provider.geocoder.geocode(text, exactly_one=True)
         except GeopyError as error:

@@ -138,11 +138,6 @@ def store_detail(index: StoreIndex, store_id: str) -> Store:
     return store
 
 
-def parse_point(args: Mapping[str, str]) -> tuple[float, float]:
-    """(lon, lat) of a request that names a point."""
-    return number(args, "lon", -180, 180), number(args, "lat", -90, 90)
-
-
 def region_at(lookup: Any, lon: float, lat: float) -> Region:
     region = lookup.lookup(lon, lat)
     if region is None:

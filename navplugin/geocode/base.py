@@ -17,9 +17,7 @@ from urllib.parse import urlsplit
 from geopy.adapters import AdapterHTTPError, RequestsAdapter
 from geopy.exc import (
     GeocoderAuthenticationFailure,
-    GeocoderQuotaExceeded,
     GeocoderRateLimited,
-    GeocoderServiceError,
     GeocoderUnavailable,
     GeopyError,
 )
@@ -158,11 +156,3 @@ class WebGeocoder(Geocoder):
             raise GeocoderUnavailable(detail) from error
         if status in (401, 403):
             raise GeocoderAuthenticationFailure(detail) from error
-
-    @staticmethod
-    def quota_exceeded(provider: str, message: str) -> GeocoderQuotaExceeded:
-        return GeocoderQuotaExceeded(f"{provider}: quota exceeded: {message}")
-
-    @staticmethod
-    def service_error(provider: str, message: str) -> GeocoderServiceError:
-        return GeocoderServiceError(f"{provider}: {message}")

@@ -35,7 +35,7 @@ from geopy.location import Location
 from ..model import GeocodeResult, Point
 from .base import redact, split_base_url
 from .limits import RateLimit, parse_rates
-from .normalize import normalize_for_geocoding
+from .normalize import GeocodeQuery, normalize_for_geocoding
 
 LOGGER = logging.getLogger(__name__)
 
@@ -110,6 +110,14 @@ def parse_chain_names(text: str) -> list[str]:
     return [*names, "offline"]
 
 
+def query_text(provider: str, address: str, query: GeocodeQuery | None) -> str:
+    """What a provider is asked: the offline parser reads the original best (it keeps the 참고항목
+    naming the 법정동); web providers get the text stripped of floors, units and building names."""
+    if provider == "offline" or query is None:
+        return address
+    return query.text
+
+
 def location_result(name: str, location: Location) -> GeocodeResult:
     raw = location.raw if isinstance(location.raw, dict) else {}
     entrance = raw.get("entrance")
@@ -136,7 +144,6 @@ class Provider:
 class Outcome:
     result: GeocodeResult | None
     reason: str | None = None  # why nothing (or only a fallback) was found
-    upstream_calls: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -222,13 +229,11 @@ class ChainJob:
             hit, cached = self.cache.get(provider.name, query.key)
             if hit:
                 return cached, True
-        # The offline parser reads the original best (it keeps the 참고항목 naming the 법정동);
-        # web providers get the text stripped of floors, units and building names.
-        text = address if provider.name == "offline" else query.text
+        text = query_text(provider.name, address, query)
         attempt = 0
         while True:
             try:
-                location = self._call(provider, text, outcome)
+                location = self._call(provider, text)
             except GeopyError as error:
                 kind = classify(error)
                 message = redact(str(error), self.chain.secrets)
@@ -253,11 +258,10 @@ class ChainJob:
             return result, True
 
     @staticmethod
-    def _call(provider: Provider, text: str, outcome: Outcome) -> Location | None:
+    def _call(provider: Provider, text: str) -> Location | None:
         if provider.limit is None:
             return provider.geocoder.geocode(text, exactly_one=True)
         with provider.limit.slot():
-            outcome.upstream_calls += 1
             return provider.geocoder.geocode(text, exactly_one=True)
 
 

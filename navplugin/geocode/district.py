@@ -41,11 +41,6 @@ class DistrictCheck:
     found_name: str | None
     distance_m: float | None  # metres from the named district (0.0 inside); None if unchecked
 
-    @property
-    def ok(self) -> bool:
-        """False only for a mismatch: an unchecked point is not evidence of a wrong one."""
-        return self.status != MISMATCH
-
 
 def check_district(address: str | None, lon: float, lat: float, *, lookup: RegionLookup | None = None,
                    tolerance_m: float = 150.0) -> DistrictCheck:

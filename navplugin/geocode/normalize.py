@@ -99,6 +99,7 @@ class GeocodeQuery:
     key: str  # the same for the same place however it is spelled
 
 
+@lru_cache(maxsize=65_536)  # a job asks once for its cache keys and again per provider
 def normalize_for_geocoding(address: str) -> GeocodeQuery | None:
     """The geocodable core of ``address``, or None when nothing geocodable remains.
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select, text
 
 from ..model import Store
 from . import migrate, schema
+from .engine import as_utc
 
 LOGGER = logging.getLogger(__name__)
 INSERT_BATCH = 2000
@@ -61,10 +62,6 @@ def _store_from_row(row: Any) -> Store:
     values["extra"] = json.loads(row.extra) if row.extra else {}
     return Store(**values)
 
-
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 class Repository:
@@ -150,7 +147,7 @@ class Repository:
             value = conn.execute(
                 select(schema.live_dataset.c.activated_at).where(schema.live_dataset.c.id == 1)
             ).scalar()
-        return None if value is None else _utc(value)
+        return None if value is None else as_utc(value)
 
     def has_any_version(self) -> bool:
         with self.engine.connect() as conn:
@@ -181,7 +178,7 @@ class Repository:
         return [
             VersionInfo(
                 version=row.version,
-                created_at=_utc(row.created_at),
+                created_at=as_utc(row.created_at),
                 source=row.source,
                 file_name=row.file_name,
                 uploaded_by=row.uploaded_by,

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, and_, bindparam, func, or_, select, update
 from ..model import Point, ShopRow
 from . import schema
 from .cache import GeocodeCache
+from .engine import as_utc
 
 ACTIVE = ("queued", "running")
 
@@ -23,10 +24,6 @@ class JobLost(Exception):
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes even for timezone-aware columns.
-    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def row_to_json(row: ShopRow) -> str:
@@ -194,5 +191,5 @@ class UploadStore:
         values = dict(row._mapping)
         values["report"] = json.loads(values["report"])
         for name in ("created_at", "started_at", "finished_at", "heartbeat"):
-            values[name] = _aware(values[name])
+            values[name] = as_utc(values[name])
         return values

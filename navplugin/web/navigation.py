@@ -60,6 +60,6 @@ def store_detail(store_id: str) -> Response:
 
 @blueprint.get("/regions/lookup")
 def region_lookup() -> Response:
-    lon, lat = query.parse_point(request.args)
+    lat, lon = query.parse_position(request.args)
     region = query.region_at(default_region_lookup(), lon, lat)
     return json_response({"lat": lat, "lon": lon, **region.as_dict()}, dataset_version=0)
