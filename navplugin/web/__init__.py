@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, errors, health, navigation
+from . import admin, admin_page, errors, health, navigation
 
 
 def init_app(app: Flask) -> None:
@@ -11,3 +11,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health.blueprint)
     app.register_blueprint(navigation.blueprint)
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(admin_page.blueprint)
