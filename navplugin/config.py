@@ -35,8 +35,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", None, str,
             "SQLAlchemy URL of the database. Default: SQLite file `instance/navplugin.sqlite3` (WAL mode). "
             "PostgreSQL: `postgresql+psycopg://user@host/db`."),
+    Setting("ADMIN_TOKENS", None, str,
+            "Named bearer tokens for `/admin/v1/*`: `name:token[:role],...`; role `admin` (default) or "
+            "`read` (read-only). The name is what the audit log records. No tokens at all: admin endpoints "
+            "answer 401."),
     Setting("ADMIN_TOKEN", None, str,
-            "Bearer token for `/admin/v1/*`. Unset: admin endpoints answer 401."),
+            "A single admin token, named `admin` in the audit log (kept alongside ADMIN_TOKENS)."),
     Setting("GEOCODERS", "offline", str,
             "Comma-separated geocoder chain, tried in order, e.g. `juso,kakao,vworld,naver`. "
             "`offline` is always appended as the last resort."),
@@ -84,6 +88,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_LIMIT", 200, int, "Largest `limit` accepted."),
     Setting("INDEX_POLL_SECONDS", 5.0, float,
             "How often each process checks the live dataset version and rebuilds its index; 0 turns polling off."),
+    Setting("KEEP_VERSIONS", 0, int,
+            "Dataset versions kept (the live one always is); older ones are dropped after each new version. "
+            "0 keeps all. `/v1/changes` answers 410 for a dropped version."),
     Setting("CACHE_MAX_AGE", 60, int, "`Cache-Control: max-age` of navigation read endpoints, in seconds."),
     Setting("LOG_LEVEL", "INFO", str, "Python logging level."),
 )

@@ -45,10 +45,24 @@ class Unauthorized(NavpluginError):
     title = "Unauthorized"
 
 
+class Forbidden(NavpluginError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
 class NotFound(NavpluginError):
     status = 404
     code = "not-found"
     title = "Not found"
+
+
+class Gone(NavpluginError):
+    """What was asked for existed once and is no longer kept."""
+
+    status = 410
+    code = "gone"
+    title = "Gone"
 
 
 class PayloadTooLarge(NavpluginError):

@@ -20,11 +20,13 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from .errors import InvalidUpload
+from .curation import apply_overrides, district_checker
+from .errors import BadParameter, InvalidUpload
 from .geocode.chain import GeocoderChain
 from .geocode.district import check_district
 from .ingest import ingest
 from .model import Problem, ShopRow, Store
+from .store import audit, overrides
 from .store.cache import GeocodeCache
 from .store.repository import Repository
 from .store.uploads import JobLost, RowResult, UploadStore
@@ -36,6 +38,8 @@ FLUSH_ROWS = 50
 FLUSH_SECONDS = 0.25
 STALE_SECONDS = 30.0  # a job whose process has not reported for this long is taken over
 INTERNAL_ERROR = "internal error: "  # prefix of a job's error when it stopped on a fault, not on bad rows
+# replace: the file is the whole list. merge: the file adds and updates shops; none is removed.
+UPLOAD_MODES = ("replace", "merge")
 
 # The fields a validated row hands on unchanged to the stored shop.
 _ROW_FIELDS = ("id", "name", "category", "address", "jibun_address", "phone",
@@ -50,27 +54,40 @@ class Submission:
 
 
 def submit(uploads: UploadStore, data: bytes, file_name: str | None, *, dry_run: bool = False,
-           skip_invalid: bool = False, source: str = "upload", uploaded_by: str | None = None,
-           max_rows: int = 200_000) -> Submission:
-    """Validate a list and queue its geocoding job; a dry run only reports."""
+           skip_invalid: bool = False, mode: str = "replace", source: str = "upload",
+           uploaded_by: str | None = None, max_rows: int = 200_000) -> Submission:
+    """Validate a list and queue its geocoding job; a dry run only reports. Each outcome is audited."""
+    if mode not in UPLOAD_MODES:
+        raise BadParameter("mode", f"Parameter 'mode' must be one of {', '.join(UPLOAD_MODES)}, got {mode!r}")
     result = ingest(data, file_name, max_rows=max_rows)
     report = result.report()
     to_geocode = sum(row.point is None for row in result.rows)
     report["rows_to_geocode"] = to_geocode
+    report["mode"] = mode
     accepted = bool(result.rows) and (skip_invalid or not result.has_errors)
+    actor = uploaded_by or source
+    summary = {"file_name": file_name, "mode": mode, "total_rows": report["total_rows"],
+               "invalid_rows": report["invalid_rows"], "skip_invalid": skip_invalid}
     if dry_run:
+        with uploads.engine.begin() as conn:
+            audit.record(conn, actor=actor, action="upload.dry_run", would_accept=accepted, **summary)
         return Submission(None, report, accepted)
-    if result.has_errors and not skip_invalid:
+    if accepted:
+        with uploads.engine.begin() as conn:
+            upload_id = uploads.create(result.rows, report=report, total_rows=result.total_rows, source=source,
+                                       file_name=file_name, uploaded_by=uploaded_by, skip_invalid=skip_invalid,
+                                       mode=mode, conn=conn)
+            audit.record(conn, actor=actor, action="upload", target=f"upload:{upload_id}", **summary)
+        return Submission(upload_id, report, True)
+    with uploads.engine.begin() as conn:
+        audit.record(conn, actor=actor, action="upload.rejected", **summary)
+    if result.rows:
         raise InvalidUpload(
             f"{report['invalid_rows']} of {report['total_rows']} rows have errors; nothing was changed. "
             "Fix them, or upload with skip_invalid=true to leave them out.",
             report=report,
         )
-    if not result.rows:
-        raise InvalidUpload("the file holds no valid rows; nothing was changed.", report=report)
-    upload_id = uploads.create(result.rows, report=report, total_rows=result.total_rows, source=source,
-                               file_name=file_name, uploaded_by=uploaded_by, skip_invalid=skip_invalid)
-    return Submission(upload_id, report, True)
+    raise InvalidUpload("the file holds no valid rows; nothing was changed.", report=report)
 
 
 def _store(row: ShopRow, placed: Any) -> Store:
@@ -94,6 +111,7 @@ class JobRunner:
         self.on_version = on_version
         self.owner = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stale_after = float(settings.get("JOB_STALE_SECONDS", STALE_SECONDS))
+        self.district_check = district_checker(settings["DISTRICT_TOLERANCE_M"])
         self._threads: dict[int, threading.Thread] = {}
         self._job_locks: dict[int, threading.Lock] = {}
         self._stopping = threading.Event()
@@ -240,25 +258,54 @@ class JobRunner:
         report = completed_report(job_row["report"], rows, refused)
         placed = [(row, db_row) for row, db_row in rows if db_row.status == "done"]
         failed = [row for row, db_row in rows if db_row.status == "failed"]
+        actor = job_row["uploaded_by"] or job_row["source"]
         if (failed and not job_row["skip_invalid"]) or not placed:
-            self.uploads.finish(upload_id, status="failed", report=report, owner=self.owner,
-                                error=f"{len(failed)} rows could not be placed; nothing was changed")
+            error = f"{len(failed)} rows could not be placed; nothing was changed"
+            with self.repository.engine.begin() as conn:
+                self.uploads.finish(upload_id, status="failed", report=report, owner=self.owner, error=error,
+                                    conn=conn)
+                audit.record(conn, actor=actor, action="upload.failed", target=f"upload:{upload_id}",
+                             file_name=job_row["file_name"], error=error)
             return "failed"
-
-        def mark_done(conn: Any, version: int) -> None:
-            self.uploads.finish(upload_id, status="done", report=report, version=version, owner=self.owner,
-                                conn=conn)
-
-        version = self.repository.add_version(
-            [_store(row, db_row) for row, db_row in placed], source=job_row["source"],
-            total_rows=job_row["total_rows"], report=report, file_name=job_row["file_name"],
-            uploaded_by=job_row["uploaded_by"], in_transaction=mark_done,
-        )
+        version = self._write_version(job_row, report, [_store(row, db_row) for row, db_row in placed], actor)
         try:
             self.on_version(version)
         except Exception:  # noqa: BLE001 - the version is live; other processes will pick it up
             LOGGER.exception("version %s is live but this process could not load it yet", version)
         return "done"
+
+    def _write_version(self, job_row: dict[str, Any], report: dict[str, Any], placed: list[Store],
+                       actor: str) -> int:
+        """The job's shops, with the standing overrides, as the new live version (merged or whole).
+
+        Overrides are read in the writing transaction, so a correction made while
+        the job ran is in the version too.
+        """
+        repo = self.repository
+        upload_id = job_row["id"]
+        with repo.writing() as conn:
+            standing = overrides.all_in(conn)
+            stores, applied, revoked = apply_overrides(placed, standing, self.district_check)
+            live = repo.live_version_in(conn)
+            merge = job_row["mode"] == "merge" and live is not None
+            report = {**report, "overrides_applied": applied, "revoked_left_out": revoked}
+            version = repo.insert_version(conn, source=job_row["source"], total_rows=job_row["total_rows"],
+                                          report=report, file_name=job_row["file_name"],
+                                          uploaded_by=job_row["uploaded_by"], base_version=live if merge else None)
+            if merge:
+                # The live list stays, but for the shops this file updates and those revoked since.
+                all_revoked = [store_id for store_id, o in standing.items() if o.revoked]
+                repo.copy_stores(conn, live, version, leave_out=[*(s.id for s in stores), *all_revoked])
+            repo.insert_stores(conn, version, stores)
+            count = repo.count_stores(conn, version)
+            self.uploads.finish(upload_id, status="done", report=report, version=version, owner=self.owner,
+                                conn=conn)
+            audit.record(conn, actor=actor, action="upload.done", target=f"upload:{upload_id}", version=version,
+                         file_name=job_row["file_name"], mode=job_row["mode"], stores=count,
+                         overrides_applied=applied, revoked_left_out=len(revoked))
+            repo.set_live(conn, version)
+        LOGGER.info("upload %s became live version %s: %s shops (%s)", upload_id, version, count, job_row["mode"])
+        return version
 
 
 def completed_report(report: dict[str, Any], rows: list[tuple[ShopRow, Any]], refused: dict[str, str]) -> dict[str, Any]:

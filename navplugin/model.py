@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-# How exact a stored point is, from best to worst. ``supplied``: the upload
+# How exact a stored point is, from best to worst. ``manual``: an admin placed
+# the pin by hand (an override); ``supplied``: the upload
 # carried coordinates; ``entrance``: a building entrance (juso); ``building``:
 # a road-address match; ``parcel``: a 지번 match; ``place``: a keyword (POI)
 # match; the district levels come from the offline geocoder or a region-only
 # match and never pretend to be a street-level point.
-PRECISIONS = ("supplied", "entrance", "building", "parcel", "place", "emd", "sigungu", "sido")
+PRECISIONS = ("manual", "supplied", "entrance", "building", "parcel", "place", "emd", "sigungu", "sido")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,8 @@ class Store:
     entrance_lon: float | None = None
     entrance_lat: float | None = None
     district_check: str = "unchecked"  # verified | mismatch | unchecked: is the point in the district its address names?
+    # Fields an admin's override replaced, with the value the list or geocoder gave: {field: value}.
+    overridden: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

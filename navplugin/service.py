@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from . import formats, jobs
+from .auth import AdminTokens
+from .curation import Curator, district_checker
 from .errors import NotReady
 from .geocode.chain import GeocoderChain
 from .spatial.index import IndexHolder, StoreIndex
@@ -19,6 +21,7 @@ from .spatial.regions import default_region_lookup
 from .store.engine import default_sqlite_url, make_engine
 from .store.repository import Repository
 from .store.uploads import UploadStore
+from .sync import ChangesCache
 
 LOGGER = logging.getLogger(__name__)
 
@@ -29,12 +32,15 @@ class Service:
         url = self.settings["DATABASE_URL"] or default_sqlite_url(instance_dir)
         self.repository = Repository(make_engine(url))
         self.repository.create_schema()
+        self.tokens = AdminTokens.from_settings(self.settings["ADMIN_TOKENS"], self.settings["ADMIN_TOKEN"])
         self.chain = GeocoderChain.from_settings(self.settings)
         self.holder = IndexHolder(self.repository.live_version, self.repository.iter_stores,
                                   prepare=lambda index: formats.warm(index.stores))
         self.uploads = UploadStore(self.repository.engine)
         self.runner = jobs.JobRunner(self.repository, self.uploads, self.chain, self.settings,
-                                     on_version=self._version_committed)
+                                     on_version=self.version_committed)
+        self.curator = Curator(self.repository, district_checker(self.settings["DISTRICT_TOLERANCE_M"]))
+        self.changes = ChangesCache(self.repository)
         self._ready = threading.Event()
         self._warm = threading.Event()
         self._loader: threading.Thread | None = None
@@ -108,11 +114,17 @@ class Service:
             return submission, None
         return submission, self.runner.run(submission.upload_id, progress)
 
-    def _version_committed(self, _version: int) -> None:
-        # This process answers from the new list as soon as the job ends;
-        # other processes follow within INDEX_POLL_SECONDS.
+    def version_committed(self, _version: int | None = None) -> None:
+        """A new version is live: answer from it here at once, and drop versions no longer kept.
+
+        Other processes follow within INDEX_POLL_SECONDS.
+        """
         self.holder.refresh()
         self._ready.set()
+        try:
+            self.repository.prune(self.settings["KEEP_VERSIONS"])
+        except Exception:  # noqa: BLE001 - pruning is housekeeping; the next version retries it
+            LOGGER.exception("dropping old dataset versions failed")
 
     def close(self) -> None:
         """Stop the background threads before the interpreter goes away.

@@ -31,6 +31,9 @@ datasets = Table(
     Column("total_rows", Integer, nullable=False),
     Column("store_count", Integer, nullable=False),
     Column("report", Text, nullable=False),  # JSON of the ingest report
+    # The version an admin change or a merge upload started from; None for a whole new list.
+    Column("base_version", Integer),
+    Column("note", Text),  # why: the admin's reason for an override, revocation or restore
 )
 
 live_dataset = Table(
@@ -62,6 +65,35 @@ stores = Table(
     Column("entrance_lon", Float),
     Column("entrance_lat", Float),
     Column("district_check", String(16), nullable=False, server_default="unchecked"),
+    # JSON {field: value before the admin's override}: what the list or the geocoder said.
+    Column("overridden", Text, nullable=False, server_default="{}"),
+)
+
+# The admin's corrections of one shop, by id. They outlive dataset versions:
+# every version written after them (an upload, a merge) has them applied, so
+# next year's list cannot undo a corrected pin or bring back a revoked shop.
+store_overrides = Table(
+    "store_overrides",
+    metadata,
+    Column("store_id", String(64), primary_key=True),
+    Column("fields", Text, nullable=False),  # JSON {field: value} replacing what an upload says
+    Column("revoked", Integer, nullable=False, server_default="0"),
+    Column("reason", Text, nullable=False),  # the latest reason given
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Who did what, when: every admin action, with what it changed.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), nullable=False),  # the admin token's name
+    Column("action", String(32), nullable=False),
+    Column("target", String(128)),  # "store:<id>", "version:<n>", "upload:<n>"
+    Column("version", Integer),  # the dataset version the action produced or made live
+    Column("details", Text, nullable=False),  # JSON: what changed, the reason
 )
 
 # An upload being geocoded. Progress lives here, row by row, so a job survives
@@ -88,6 +120,7 @@ uploads = Table(
     Column("version", Integer),  # the dataset version it became
     Column("error", Text),
     Column("report", Text, nullable=False),  # JSON: the ingest report, completed when the job ends
+    Column("mode", String(8), nullable=False, server_default="replace"),  # replace | merge
 )
 
 upload_rows = Table(

@@ -59,29 +59,33 @@ class UploadStore:
         self.engine = engine
 
     def create(self, rows: Iterable[ShopRow], *, report: dict[str, Any], total_rows: int, source: str,
-               file_name: str | None, uploaded_by: str | None, skip_invalid: bool) -> int:
+               file_name: str | None, uploaded_by: str | None, skip_invalid: bool,
+               mode: str = "replace", conn: Any = None) -> int:
         """A queued job; rows that carry coordinates are placed already."""
         rows = list(rows)
         now = _now()
-        with self.engine.begin() as conn:
-            upload_id = conn.execute(schema.uploads.insert().values(
-                created_at=now, status="queued", source=source, file_name=file_name, uploaded_by=uploaded_by,
-                skip_invalid=int(skip_invalid), total_rows=total_rows, row_count=len(rows),
-                done=sum(row.point is not None for row in rows), failed=0,
-                report=json.dumps(report, ensure_ascii=False),
-            )).inserted_primary_key[0]
-            values = []
-            for row in rows:
-                placed = row.point is not None
-                values.append({
-                    "upload_id": upload_id, "line": row.line, "row": row_to_json(row),
-                    "status": "done" if placed else "pending",
-                    "lon": row.point.lon if placed else None, "lat": row.point.lat if placed else None,
-                    "provider": "supplied" if placed else None, "precision": "supplied" if placed else None,
-                    "entrance_lon": None, "entrance_lat": None, "district_check": None, "reason": None,
-                })
-            for start in range(0, len(values), 2000):
-                conn.execute(schema.upload_rows.insert(), values[start:start + 2000])
+        if conn is None:
+            with self.engine.begin() as own:
+                return self.create(rows, report=report, total_rows=total_rows, source=source, file_name=file_name,
+                                   uploaded_by=uploaded_by, skip_invalid=skip_invalid, mode=mode, conn=own)
+        upload_id = conn.execute(schema.uploads.insert().values(
+            created_at=now, status="queued", source=source, file_name=file_name, uploaded_by=uploaded_by,
+            skip_invalid=int(skip_invalid), mode=mode, total_rows=total_rows, row_count=len(rows),
+            done=sum(row.point is not None for row in rows), failed=0,
+            report=json.dumps(report, ensure_ascii=False),
+        )).inserted_primary_key[0]
+        values = []
+        for row in rows:
+            placed = row.point is not None
+            values.append({
+                "upload_id": upload_id, "line": row.line, "row": row_to_json(row),
+                "status": "done" if placed else "pending",
+                "lon": row.point.lon if placed else None, "lat": row.point.lat if placed else None,
+                "provider": "supplied" if placed else None, "precision": "supplied" if placed else None,
+                "entrance_lon": None, "entrance_lat": None, "district_check": None, "reason": None,
+            })
+        for start in range(0, len(values), 2000):
+            conn.execute(schema.upload_rows.insert(), values[start:start + 2000])
         return upload_id
 
     def claim(self, upload_id: int, owner: str, stale_after: float) -> bool:

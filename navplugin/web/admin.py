@@ -1,30 +1,69 @@
-"""Token-protected admin endpoints under ``/admin/v1``."""
+"""Token-protected admin endpoints under ``/admin/v1``: uploads, review, versions, corrections, audit."""
 from __future__ import annotations
 
-import hmac
+from typing import Any
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, g, request, url_for
 
 from .. import jobs, query
-from ..errors import BadParameter, InvalidUpload, NavpluginError, NotFound, PayloadTooLarge, Unauthorized
+from ..auth import Admin
+from ..curation import Outcome, json_value, parse_fields, reason_of
+from ..errors import (BadParameter, Forbidden, InvalidUpload, NavpluginError, NotFound, PayloadTooLarge,
+                      Unauthorized)
 from ..formats.common import store_detail_fields
+from ..store import audit, overrides
+from ..store.diff import diff_stores
 from .responses import json_response, service
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin/v1")
 
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+MAX_DIFF_ITEMS = 10_000
+
 
 @blueprint.before_request
 def require_token() -> None:
-    expected = service().settings["ADMIN_TOKEN"]
-    if not expected:
-        raise Unauthorized("admin endpoints are disabled: set NAVPLUGIN_ADMIN_TOKEN")
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    tokens = service().tokens
+    if not tokens:
+        raise Unauthorized("admin endpoints are disabled: set NAVPLUGIN_ADMIN_TOKENS")
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send 'Authorization: Bearer <admin token>'")
-    if not hmac.compare_digest(token.strip().encode(), expected.encode()):
+    admin = tokens.authenticate(token.strip())
+    if admin is None:
         raise Unauthorized("the admin token is not valid")
+    if request.method not in READ_METHODS and not admin.can_write:
+        raise Forbidden(f"the token {admin.name!r} is read-only; this action needs an admin token")
+    g.admin = admin
 
+
+def current_admin() -> Admin:
+    return g.admin
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadParameter("body", "The request body must be a JSON object")
+    return body
+
+
+def _version_changed(outcome: Outcome) -> Response:
+    service().version_committed(outcome.version)
+    return json_response({
+        "version": outcome.version,
+        "item": None if outcome.store is None else store_detail_fields(outcome.store),
+        "changes": {name: {"from": a, "to": b} for name, (a, b) in outcome.changes.items()},
+    })
+
+
+@blueprint.get("/whoami")
+def whoami() -> Response:
+    admin = current_admin()
+    return json_response({"name": admin.name, "role": admin.role})
+
+
+# -- uploads -----------------------------------------------------------------------------------
 
 @blueprint.post("/uploads")
 def upload() -> Response:
@@ -39,18 +78,22 @@ def upload() -> Response:
     if len(data) > limit:
         raise PayloadTooLarge(f"uploads are limited to {limit} bytes")
     options = {**request.args, **request.form}
+    max_wait = svc.settings["UPLOAD_WAIT_SECONDS"]
+    wait = query.number(options, "wait", 0, max_wait, max_wait)
     submission = svc.submit(
         data,
         uploaded.filename or None,
         dry_run=query.flag(options, "dry_run"),
         skip_invalid=query.flag(options, "skip_invalid"),
-        uploaded_by="admin",
+        mode=query.choice(options, "mode", jobs.UPLOAD_MODES, "replace"),
+        uploaded_by=current_admin().name,
     )
     if submission.upload_id is None:
         return json_response({"dry_run": True, "would_accept": submission.accepted, "report": submission.report})
     upload_id = submission.upload_id
     svc.runner.start(upload_id)
-    svc.runner.wait(upload_id, svc.settings["UPLOAD_WAIT_SECONDS"])
+    if wait > 0:
+        svc.runner.wait(upload_id, wait)
     status = jobs.job_status(svc.uploads.get(upload_id))
     status_url = url_for("admin.upload_status", upload_id=upload_id)
     if status["status"] == "done":
@@ -95,6 +138,118 @@ def review() -> Response:
     })
 
 
+# -- versions ----------------------------------------------------------------------------------
+
 @blueprint.get("/versions")
 def versions() -> Response:
     return json_response({"items": [info.as_dict() for info in service().repository.versions()]})
+
+
+@blueprint.get("/versions/<int:a>/diff/<int:b>")
+def version_diff(a: int, b: int) -> Response:
+    """Shops added, removed and changed from version ``a`` to ``b``, with the overrides behind changes."""
+    repository = service().repository
+    for version in (a, b):
+        if not repository.has_version(version):
+            raise NotFound(f"no dataset version {version}")
+    limit = query.integer(request.args, "limit", 1, MAX_DIFF_ITEMS, 1000)
+    diff = diff_stores(repository.iter_stores(a), repository.iter_stores(b))
+    standing = overrides.load_all(repository.engine)
+
+    def override_of(store_id: str) -> dict[str, Any] | None:
+        override = standing.get(store_id)
+        return None if override is None else override.as_dict()
+
+    return json_response({
+        "from_version": a,
+        "to_version": b,
+        "counts": {"added": len(diff.added), "removed": len(diff.removed), "changed": len(diff.changed)},
+        "added": [store_detail_fields(s) for s in diff.added[:limit]],
+        "removed": [{**store_detail_fields(s), "override": override_of(s.id)} for s in diff.removed[:limit]],
+        "changed": [
+            {"id": change.after.id, "name": change.after.name,
+             "fields": {name: {"from": json_value(old), "to": json_value(new)}
+                        for name, (old, new) in change.fields.items()},
+             "override": override_of(change.after.id)}
+            for change in diff.changed[:limit]
+        ],
+    })
+
+
+@blueprint.post("/versions/<int:version>/activate")
+def activate(version: int) -> Response:
+    svc = service()
+    previous = svc.curator.activate(version, current_admin().name)
+    svc.version_committed(version)
+    return json_response({"version": version, "live": True, "previous": previous})
+
+
+# -- corrections -------------------------------------------------------------------------------
+
+@blueprint.get("/stores/<store_id>")
+def store_status(store_id: str) -> Response:
+    """A shop as admins see it: live or not, its standing override, and its audit trail."""
+    svc = service()
+    index = svc.index()
+    live = index.get(store_id)
+    with svc.repository.engine.connect() as conn:
+        override = overrides.get(conn, store_id)
+        last_seen = svc.repository.latest_store_in(conn, store_id)
+    if live is None and override is None and last_seen is None:
+        raise NotFound(f"no shop {store_id!r} in any version")
+    return json_response({
+        "id": store_id,
+        "live": live is not None,
+        "dataset_version": index.version,
+        "item": store_detail_fields(live or last_seen) if (live or last_seen) else None,
+        "overridden": dict((live or last_seen).overridden) if (live or last_seen) else {},
+        "override": None if override is None else override.as_dict(),
+        "history": audit.entries(svc.repository.engine, target=f"store:{store_id}", limit=50),
+    })
+
+
+@blueprint.patch("/stores/<store_id>")
+def correct_store(store_id: str) -> Response:
+    body = _body()
+    reason = reason_of(body)
+    outcome = service().curator.override(store_id, parse_fields(body), reason, current_admin().name)
+    return _version_changed(outcome)
+
+
+@blueprint.delete("/stores/<store_id>/override")
+def clear_override(store_id: str) -> Response:
+    reason = reason_of(request.get_json(silent=True) or request.args)
+    return _version_changed(service().curator.clear_override(store_id, reason, current_admin().name))
+
+
+@blueprint.post("/stores/<store_id>/revoke")
+def revoke(store_id: str) -> Response:
+    reason = reason_of(_body())
+    return _version_changed(service().curator.revoke(store_id, reason, current_admin().name))
+
+
+@blueprint.post("/stores/<store_id>/restore")
+def restore(store_id: str) -> Response:
+    reason = reason_of(_body())
+    return _version_changed(service().curator.restore(store_id, reason, current_admin().name))
+
+
+@blueprint.get("/overrides")
+def standing_overrides() -> Response:
+    items = [o.as_dict() for o in overrides.load_all(service().repository.engine).values()]
+    return json_response({"count": len(items), "items": items})
+
+
+# -- audit -------------------------------------------------------------------------------------
+
+@blueprint.get("/audit")
+def audit_log() -> Response:
+    limit = query.integer(request.args, "limit", 1, 500, 50)
+    before = query.integer(request.args, "before", 1, 2**62, 0) or None
+    items = audit.entries(service().repository.engine, limit=limit, before=before,
+                          action=query.choice(request.args, "action", audit.ACTIONS, None),
+                          target=request.args.get("target") or None)
+    next_url = None
+    if len(items) == limit:
+        next_url = url_for(".audit_log", **{**request.args.to_dict(), "before": items[-1]["id"]})
+    return json_response({"items": items, "next": next_url})

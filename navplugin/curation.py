@@ -1,0 +1,265 @@
+"""The admin's corrections as use cases: override a shop, revoke or restore it, switch versions.
+
+Each correction is recorded twice, in one transaction: as a standing
+override (``store.overrides``), which every later version carries, and as
+a new dataset version copied from the live one with the change applied, so
+navigation apps, diffs and delta sync see it like any other change. The
+audit entry is written in the same transaction.
+
+Applying an override starts from what the list and the geocoder said
+(``Store.overridden`` keeps it), so overrides can be changed or cleared
+again without losing the original values. Moving a pin makes it
+``manual`` (provider ``admin``) and drops a geocoder's entrance point,
+which belonged to the old, wrong place, unless an entrance is given too.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Mapping
+
+from .errors import BadParameter, NotFound
+from .geocode.district import check_district
+from .ingest.validate import FIRST_FOUNDED_YEAR, LAT_RANGE, LON_RANGE, this_year
+from .model import Store
+from .store import audit, overrides
+from .store.overrides import Override
+from .store.repository import Repository
+
+LOGGER = logging.getLogger(__name__)
+
+TEXT_FIELDS = ("name", "category", "address", "jibun_address", "phone")
+YEAR_FIELDS = ("certified_year", "founded_year")
+POINT_FIELDS = {"lat": LAT_RANGE, "lon": LON_RANGE, "entrance_lat": LAT_RANGE, "entrance_lon": LON_RANGE}
+EDITABLE_FIELDS = TEXT_FIELDS + YEAR_FIELDS + tuple(POINT_FIELDS)
+MAX_REASON = 500
+MAX_TEXT = 300
+
+DistrictCheck = Callable[[str | None, float, float], str]  # (address, lon, lat) -> verified | mismatch | unchecked
+
+
+def reason_of(body: Mapping[str, Any]) -> str:
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise BadParameter("reason", "Field 'reason' is required: say why, for the audit log")
+    if len(reason) > MAX_REASON:
+        raise BadParameter("reason", f"Field 'reason' must be at most {MAX_REASON} characters")
+    return reason.strip()
+
+
+def parse_fields(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The corrected fields of a PATCH body, each checked like an uploaded row's."""
+    unknown = sorted(set(body) - set(EDITABLE_FIELDS) - {"reason"})
+    if unknown:
+        raise BadParameter(unknown[0], f"Field '{unknown[0]}' cannot be corrected; "
+                                       f"correctable fields: {', '.join(EDITABLE_FIELDS)}")
+    fields: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        if name in body:
+            value = body[name]
+            if value is not None and not isinstance(value, str) or (isinstance(value, str) and len(value) > MAX_TEXT):
+                raise BadParameter(name, f"Field '{name}' must be text of at most {MAX_TEXT} characters, or null")
+            value = value.strip() if isinstance(value, str) else None
+            if name == "name" and not value:
+                raise BadParameter(name, "Field 'name' cannot be empty")
+            fields[name] = value or None
+    high = this_year()
+    for name in YEAR_FIELDS:
+        if name in body:
+            value = body[name]
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                      or not FIRST_FOUNDED_YEAR <= value <= high):
+                raise BadParameter(name, f"Field '{name}' must be a year between {FIRST_FOUNDED_YEAR} and {high}, "
+                                         "or null")
+            fields[name] = value
+    for name, (low, top) in POINT_FIELDS.items():
+        if name in body:
+            value = body[name]
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) \
+                    or not low <= value <= top:
+                raise BadParameter(name, f"Field '{name}' must be a number between {low:g} and {top:g} "
+                                         "(inside South Korea)")
+            fields[name] = float(value)
+    for a, b in (("lat", "lon"), ("entrance_lat", "entrance_lon")):
+        if (a in fields) != (b in fields):
+            missing = b if a in fields else a
+            raise BadParameter(missing, f"Fields '{a}' and '{b}' go together; '{missing}' is missing")
+    if not fields:
+        raise BadParameter("body", f"Give at least one field to correct: {', '.join(EDITABLE_FIELDS)}")
+    return fields
+
+
+def original(store: Store) -> Store:
+    """The shop as its list and geocoder gave it, before any override."""
+    if not store.overridden:
+        return store
+    return dataclasses.replace(store, overridden={}, **store.overridden)
+
+
+def apply_override(store: Store, fields: Mapping[str, Any], district_check: DistrictCheck) -> Store:
+    """``store`` (as uploaded) with the override's fields, remembering what they replaced."""
+    base = original(store)
+    changes = dict(fields)
+    if "lon" in changes:
+        changes.update(precision="manual", provider="admin")
+        changes.setdefault("entrance_lon", None)
+        changes.setdefault("entrance_lat", None)
+    if "lon" in changes or "address" in changes:
+        changes["district_check"] = district_check(changes.get("address", base.address),
+                                                   changes.get("lon", base.lon), changes.get("lat", base.lat))
+    replaced = {name: getattr(base, name) for name, value in changes.items() if getattr(base, name) != value}
+    if not replaced:
+        return base
+    return dataclasses.replace(base, overridden=replaced, **{name: changes[name] for name in replaced})
+
+
+def apply_overrides(stores: Iterable[Store], standing: Mapping[str, Override],
+                    district_check: DistrictCheck) -> tuple[list[Store], int, list[str]]:
+    """An uploaded list with the standing overrides: (shops kept, overrides applied, revoked ids left out)."""
+    kept: list[Store] = []
+    applied = 0
+    revoked: list[str] = []
+    for store in stores:
+        override = standing.get(store.id)
+        if override is None:
+            kept.append(store)
+        elif override.revoked:
+            revoked.append(store.id)
+        else:
+            kept.append(apply_override(store, override.fields, district_check))
+            applied += 1
+    return kept, applied, revoked
+
+
+def district_checker(tolerance_m: float) -> DistrictCheck:
+    def check(address: str | None, lon: float, lat: float) -> str:
+        return check_district(address, lon, lat, tolerance_m=tolerance_m).status
+    return check
+
+
+def json_value(value: Any) -> Any:
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+@dataclass(frozen=True)
+class Outcome:
+    version: int
+    store: Store | None
+    changes: dict[str, tuple[Any, Any]]
+
+
+class Curator:
+    """Admin corrections against one repository."""
+
+    def __init__(self, repository: Repository, district_check: DistrictCheck) -> None:
+        self.repository = repository
+        self.district_check = district_check
+
+    def _new_version(self, conn: Any, live: int, *, source: str, actor: str, note: str,
+                     replace: list[Store] = (), leave_out: Iterable[str] = ()) -> int:
+        """A copy of the live version with some shops replaced or left out, made live."""
+        repo = self.repository
+        version = repo.insert_version(conn, source=source, total_rows=0, report={}, uploaded_by=actor,
+                                      base_version=live, note=note)
+        repo.copy_stores(conn, live, version, leave_out=[*leave_out, *(s.id for s in replace)])
+        repo.insert_stores(conn, version, list(replace))
+        repo.count_stores(conn, version)
+        repo.set_live(conn, version)
+        return version
+
+    def _live(self, conn: Any) -> int:
+        live = self.repository.live_version_in(conn)
+        if live is None:
+            raise NotFound("there is no live dataset version yet; upload a list first")
+        return live
+
+    def override(self, store_id: str, fields: Mapping[str, Any], reason: str, actor: str) -> Outcome:
+        """Correct a live shop's fields; the correction stands over later uploads."""
+        with self.repository.writing() as conn:
+            live = self._live(conn)
+            current = self.repository.store_in(conn, live, store_id)
+            if current is None:
+                raise NotFound(f"no shop {store_id!r} in the live version {live}")
+            standing = overrides.get(conn, store_id)
+            merged = {**(standing.fields if standing else {}), **fields}
+            corrected = apply_override(current, merged, self.district_check)
+            overrides.put(conn, Override(store_id, merged, False, reason, actor, datetime.now(timezone.utc)))
+            changes = {name: (json_value(getattr(current, name)), json_value(getattr(corrected, name)))
+                       for name in ("name", "category", "address", "jibun_address", "phone", "certified_year",
+                                    "founded_year", "lon", "lat", "entrance_lon", "entrance_lat", "precision",
+                                    "district_check")
+                       if getattr(current, name) != getattr(corrected, name)}
+            version = self._new_version(conn, live, source="override", actor=actor, note=reason,
+                                        replace=[corrected])
+            audit.record(conn, actor=actor, action="store.override", target=f"store:{store_id}", version=version,
+                         reason=reason, fields={name: {"from": a, "to": b} for name, (a, b) in changes.items()})
+        return Outcome(version, corrected, changes)
+
+    def clear_override(self, store_id: str, reason: str, actor: str) -> Outcome:
+        """Drop a shop's corrections: it shows what its list and geocoder said again."""
+        with self.repository.writing() as conn:
+            standing = overrides.get(conn, store_id)
+            if standing is None or standing.revoked:
+                raise NotFound(f"shop {store_id!r} has no field corrections")
+            live = self._live(conn)
+            overrides.remove(conn, store_id)
+            current = self.repository.store_in(conn, live, store_id)
+            restored = None if current is None else original(current)
+            version = self._new_version(conn, live, source="override", actor=actor, note=reason,
+                                        replace=[restored] if restored else [])
+            audit.record(conn, actor=actor, action="store.override.clear", target=f"store:{store_id}",
+                         version=version, reason=reason, cleared=dict(standing.fields))
+        return Outcome(version, restored, {})
+
+    def revoke(self, store_id: str, reason: str, actor: str) -> Outcome:
+        """지정 취소: hide the shop from navigation now and from every later upload."""
+        with self.repository.writing() as conn:
+            live = self._live(conn)
+            standing = overrides.get(conn, store_id)
+            if standing is not None and standing.revoked:
+                raise NotFound(f"shop {store_id!r} is already revoked")
+            current = self.repository.store_in(conn, live, store_id)
+            if current is None:
+                raise NotFound(f"no shop {store_id!r} in the live version {live}")
+            overrides.put(conn, Override(store_id, standing.fields if standing else {}, True, reason, actor,
+                                         datetime.now(timezone.utc)))
+            version = self._new_version(conn, live, source="revoke", actor=actor, note=reason, leave_out=[store_id])
+            audit.record(conn, actor=actor, action="store.revoke", target=f"store:{store_id}", version=version,
+                         reason=reason, name=current.name)
+        return Outcome(version, None, {})
+
+    def restore(self, store_id: str, reason: str, actor: str) -> Outcome:
+        """Undo a revocation: the shop comes back as the newest version that held it had it."""
+        with self.repository.writing() as conn:
+            standing = overrides.get(conn, store_id)
+            if standing is None or not standing.revoked:
+                raise NotFound(f"shop {store_id!r} is not revoked")
+            live = self._live(conn)
+            last_seen = self.repository.latest_store_in(conn, store_id)
+            fields = dict(standing.fields)
+            if fields:
+                overrides.put(conn, Override(store_id, fields, False, reason, actor, datetime.now(timezone.utc)))
+            else:
+                overrides.remove(conn, store_id)
+            if last_seen is None or self.repository.store_in(conn, live, store_id) is not None:
+                back = []
+            else:
+                back = [apply_override(last_seen, fields, self.district_check) if fields else original(last_seen)]
+            version = self._new_version(conn, live, source="restore", actor=actor, note=reason, replace=back)
+            audit.record(conn, actor=actor, action="store.restore", target=f"store:{store_id}", version=version,
+                         reason=reason, back_in_list=bool(back))
+        return Outcome(version, back[0] if back else None, {})
+
+    def activate(self, version: int, actor: str) -> int | None:
+        """Roll back or forward: serve a kept version exactly as it was written."""
+        with self.repository.writing() as conn:
+            if not self.repository.version_exists(conn, version):
+                raise NotFound(f"no dataset version {version}")
+            previous = self.repository.live_version_in(conn)
+            self.repository.set_live(conn, version)
+            audit.record(conn, actor=actor, action="version.activate", target=f"version:{version}",
+                         version=version, previous=previous)
+        return previous
