@@ -88,7 +88,8 @@ def parse_fields(body: Mapping[str, Any]) -> dict[str, Any]:
             missing = b if a in fields else a
             raise BadParameter(missing, f"Fields '{a}' and '{b}' go together; '{missing}' is missing")
     if not fields:
-        raise BadParameter("body", f"Give at least one field to correct: {', '.join(EDITABLE_FIELDS)}")
+        raise BadParameter("body", f"The request body must name at least one field to correct: "
+                                   f"{', '.join(EDITABLE_FIELDS)}")
     return fields
 
 

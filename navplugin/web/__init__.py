@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, admin_page, errors, health, navigation
+from . import admin, admin_page, errors, health, navigation, sync
 
 
 def init_app(app: Flask) -> None:
     errors.init_app(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(navigation.blueprint)
+    app.register_blueprint(sync.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(admin_page.blueprint)
