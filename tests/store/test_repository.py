@@ -108,3 +108,26 @@ def test_nearby_from_the_database_matches_brute_force(repository, shops, query, 
         assert len(hits) == len(expected)
     for hit, (distance, _) in zip(hits, expected):
         assert math.isclose(hit.distance_m, distance, rel_tol=1e-3, abs_tol=1e-3)
+
+
+def test_concurrent_corrections_from_two_processes_all_land(database_url):
+    """Writers in different processes (here: two engines) each build on the version the other left."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from navplugin.curation import Curator
+
+    repos = [Repository(make_engine(database_url)) for _ in range(2)]
+    repos[0].create_schema()
+    add(repos[0], [store(n, 127.0 + n * 0.001) for n in range(8)])
+    curators = [Curator(repo, lambda address, lon, lat: "unchecked") for repo in repos]
+
+    def correct(n: int) -> int:
+        return curators[n % 2].override(f"bg-{n:04d}", {"phone": f"02-{n}"}, "전화 변경", f"admin{n % 2}").version
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        versions = list(pool.map(correct, range(8)))
+    assert len(set(versions)) == 8
+    live = repos[0].load_stores(repos[0].live_version())
+    assert [s.phone for s in live] == [f"02-{n}" for n in range(8)]
+    for repo in repos:
+        repo.engine.dispose()
