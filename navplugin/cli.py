@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .errors import NavpluginError
+from .jobs import UPLOAD_MODES
 from .geocode.base import redact
 from .service import Service
 
@@ -42,16 +43,18 @@ def _print_report(report: dict, report_json: Path | None = None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate only and report; store nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Leave rows with errors out instead of rejecting the file.")
+@click.option("--mode", type=click.Choice(UPLOAD_MODES), default="replace", show_default=True,
+              help="replace: the file is the whole list. merge: add and update its shops, remove none.")
 @click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the full row report as JSON to this file.")
 @with_appcontext
-def import_command(file: Path, dry_run: bool, skip_invalid: bool, report_json: Path | None) -> None:
+def import_command(file: Path, dry_run: bool, skip_invalid: bool, mode: str, report_json: Path | None) -> None:
     """Import a certified-store list (CSV or XLSX) as a new live dataset version."""
     service = _service()
     with click.progressbar(length=1, label="geocoding", show_pos=True, show_eta=True) as bar:
         try:
             submission, status = service.import_list(
-                file.read_bytes(), file.name, dry_run=dry_run, skip_invalid=skip_invalid,
+                file.read_bytes(), file.name, dry_run=dry_run, skip_invalid=skip_invalid, mode=mode,
                 source="cli", uploaded_by="cli", progress=_progress(bar),
             )
         except NavpluginError as exc:
@@ -160,7 +163,33 @@ def stats_command(as_json: bool) -> None:
         click.echo(f"  category {category or '(none)'}: {count}")
 
 
+@click.command("versions")
+@with_appcontext
+def versions_command() -> None:
+    """List the kept dataset versions, newest first; * marks the live one."""
+    for info in _service().repository.versions():
+        click.echo(f"{'*' if info.live else ' '} {info.version:>5}  {info.created_at:%Y-%m-%d %H:%M}  "
+                   f"{info.source:<8} {info.store_count:>7} shops  {info.uploaded_by or '-':<10} "
+                   f"{info.file_name or info.note or ''}")
+
+
+@click.command("activate")
+@click.argument("version", type=int)
+@with_appcontext
+def activate_command(version: int) -> None:
+    """Make a kept dataset version live (roll back or forward); audited as 'cli'."""
+    service = _service()
+    try:
+        previous = service.curator.activate(version, "cli")
+    except NavpluginError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"version {version} is live (was {previous}); serving processes follow within "
+               f"{service.settings['INDEX_POLL_SECONDS']:g} s")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(versions_command)
+    app.cli.add_command(activate_command)
     app.cli.add_command(import_command)
     app.cli.add_command(stats_command)
     app.cli.add_command(geocode_command)
