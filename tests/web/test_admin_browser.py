@@ -1,0 +1,248 @@
+"""The admin page end to end in headless Chromium: what an admin does, checked through the navigation API.
+
+Driven by Playwright against Debian's Chromium (``/usr/bin/chromium``; there
+is no download of Playwright's own browsers). The app runs on a real loopback
+socket with SQLite. Without Chromium or Playwright the test is skipped with
+the reason, unless NAVPLUGIN_TEST_REQUIRE_BROWSER=1 (as in CI), which turns
+the skip into a failure. A screenshot of every step goes to
+``test-artifacts/admin-browser/``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from tests.web.live_server import LiveServer
+
+CHROMIUM = os.environ.get("NAVPLUGIN_TEST_CHROMIUM", "/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("NAVPLUGIN_TEST_REQUIRE_BROWSER") == "1"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin-browser"
+TOKEN = "alice-browser-token"
+WAIT_MS = 60_000  # upper bound for any one condition; the steps normally take well under a second
+
+# 종로구 from 광화문: every shop of these lists is within the radius
+JONGNO = {"lat": 37.5735, "lon": 126.9790, "radius": 8000, "limit": 50}
+FIRST_LIST = ("업체명,업종,주소\n"
+              "종로 떡집,떡,서울특별시 종로구 종로 1\n"
+              "종로 국밥,한식,서울특별시 종로구 삼일대로 428\n"
+              "주소 없는 집,한식,\n")
+SECOND_LIST = ("업체명,업종,주소\n"
+               "인사동 찻집,전통찻집,서울특별시 종로구 인사동길 30\n"
+               "종로 떡집,떡,서울특별시 종로구 종로 1\n")
+
+
+def _browser_missing() -> str:
+    if not os.path.exists(CHROMIUM):
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed (pip install playwright)"
+    return ""
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    """SQLite is enough here: the store layer has its own tests on both databases."""
+    return f"sqlite:///{tmp_path / 'navplugin.sqlite3'}"
+
+
+@pytest.fixture
+def page(make_app) -> Iterator[Any]:
+    missing = _browser_missing()
+    if missing:
+        if REQUIRE_BROWSER:
+            pytest.fail(missing)
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    app = make_app(ADMIN_TOKENS=f"alice:{TOKEN}:admin")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with LiveServer(app) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ko-KR")
+        context.set_default_timeout(WAIT_MS)
+        browser_page = context.new_page()
+        errors: list[str] = []
+        browser_page.on("pageerror", lambda exc: errors.append(str(exc)))
+        browser_page.base_url = server.url  # type: ignore[attr-defined]
+        browser_page.script_errors = errors  # type: ignore[attr-defined]
+        try:
+            yield browser_page
+        finally:
+            browser.close()
+
+
+def _call(url: str, method: str = "GET", token: str | None = None) -> tuple[int, Any]:
+    request = urllib.request.Request(url, method=method)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read().decode("utf-8") or "null")
+
+
+def _wait_for(check: Callable[[], Any], what: str, timeout: float = WAIT_MS / 1000) -> Any:
+    """Poll ``check`` until it returns something truthy: the index swaps in off the request path."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}; last answer: {result!r}")
+        time.sleep(0.05)
+
+
+def _nearby(base: str) -> tuple[int, dict[str, dict]]:
+    query = "&".join(f"{key}={value}" for key, value in JONGNO.items())
+    status, body = _call(f"{base}/v1/stores/nearby?{query}")
+    assert status == 200, body
+    return body["dataset_version"], {item["name"]: item for item in body["items"]}
+
+
+def _live_version(base: str) -> int:
+    status, body = _call(f"{base}/admin/v1/versions", token=TOKEN)
+    assert status == 200, body
+    return next(item["version"] for item in body["items"] if item["live"])
+
+
+def _shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _upload(page: Any, path: Path, *, skip_invalid: bool) -> None:
+    page.click("[data-tab=upload]")
+    page.set_input_files("#upload-file", str(path))
+    page.select_option("#upload-mode", "replace")
+    page.set_checked("#upload-skip-invalid", skip_invalid)
+    page.set_checked("#upload-dry-run", False)
+    page.click("#upload-submit")
+    page.wait_for_selector('#upload-progress[data-phase="done"][aria-valuenow="100"]')
+    assert "완료" in page.inner_text("#upload-status")
+
+
+def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
+    base = page.base_url
+
+    # 1. sign in: a wrong token is refused with the server's reason, the right one names the admin
+    page.goto(f"{base}/admin/")
+    page.fill("#token", "not-the-token")
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_selector("#sign-in-message:not(:empty)")
+    assert page.is_visible("#sign-in-form") and not page.is_visible("#app")
+    page.fill("#token", TOKEN)
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")
+    assert page.inner_text("#who-name") == "alice"
+    assert page.inner_text("#who-role") == "관리자"
+    _shot(page, "01-signed-in")
+
+    # 2. upload a list with one bad row, skipping it; the bar ends at 100 % and the report names the row
+    first_file = tmp_path / "first.csv"
+    first_file.write_text(FIRST_LIST, encoding="utf-8")
+    _upload(page, first_file, skip_invalid=True)
+    cells = page.eval_on_selector_all("#report-table tbody tr", "rows => rows.map(r => "
+                                      "[...r.cells].map(c => c.textContent))")
+    bad_rows = [cells_of_row for cells_of_row in cells if cells_of_row[0] == "4"]
+    assert bad_rows, cells
+    assert bad_rows[0][1] == "주소" and bad_rows[0][4] == "오류"
+    assert page.inner_text(".summary-total_rows") == "3"
+    assert page.inner_text(".summary-valid_rows") == "2"
+    _shot(page, "02-first-upload")
+
+    # 3. the navigation API answers from the new version
+    first_version = _live_version(base)
+    version, shops = _wait_for(lambda: (lambda v, s: (v, s) if v == first_version else None)(*_nearby(base)),
+                               "nearby to answer from the first upload")
+    assert set(shops) == {"종로 떡집", "종로 국밥"}
+
+    # a second list replaces the first: the version to roll back from
+    second_file = tmp_path / "second.csv"
+    second_file.write_text(SECOND_LIST, encoding="utf-8")
+    _upload(page, second_file, skip_invalid=False)
+    assert page.is_visible("#report-empty")
+    second_version = _live_version(base)
+    assert second_version != first_version
+    _, shops = _wait_for(lambda: (lambda v, s: (v, s) if v == second_version else None)(*_nearby(base)),
+                         "nearby to answer from the second upload")
+    assert set(shops) == {"인사동 찻집", "종로 떡집"}
+    teahouse = shops["인사동 찻집"]
+    _shot(page, "03-second-upload")
+
+    # 4. review map: go to 종로구, choose the tea house, drag its pin with the mouse, give a reason
+    page.click("[data-tab=review]")
+    page.wait_for_selector('#district-names option[value="서울특별시 종로구"]', state="attached")
+    page.fill("#district-input", "서울특별시 종로구")
+    page.click("#district-form button[type=submit]")
+    page.click(f'#live-list button[data-store-id="{teahouse["id"]}"]')
+    pin = page.locator('.leaflet-marker-icon.pin-selected[title="인사동 찻집"]')
+    pin.wait_for(state="visible")
+    box = pin.bounding_box()
+    start_x, start_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(start_x, start_y)
+    page.mouse.down()
+    page.mouse.move(start_x + 90, start_y + 60, steps=12)
+    page.mouse.up()
+    form = page.locator("#pin-edit")
+    form.wait_for(state="visible")
+    assert form.get_attribute("data-store-id") == teahouse["id"]
+    new_lat, new_lon = float(form.get_attribute("data-lat")), float(form.get_attribute("data-lon"))
+    assert new_lat < teahouse["lat"] and new_lon > teahouse["lon"]  # dragged down and to the right
+    _shot(page, "04-pin-dragged")
+    page.fill("#pin-reason", "현장 확인: 입구는 골목 안쪽")
+    page.click("#pin-save")
+    page.locator("#review-message", has_text="저장했습니다").wait_for()
+    _shot(page, "05-pin-saved")
+
+    def moved() -> Any:
+        status, body = _call(f"{base}/v1/stores/{teahouse['id']}")
+        item = body.get("item") or {}
+        placed = status == 200 and abs(item["lat"] - new_lat) < 2e-5 and abs(item["lon"] - new_lon) < 2e-5
+        return body if placed else None
+
+    corrected = _wait_for(moved, "the shop's detail to show the dragged position")
+    assert corrected["dataset_version"] not in (first_version, second_version)
+
+    # 5. versions: see what the second list changed, then switch back to the first
+    page.click("[data-tab=versions]")
+    page.wait_for_selector(f'#versions-table tr[data-version="{first_version}"]')
+    page.select_option("#diff-from", str(first_version))
+    page.select_option("#diff-to", str(second_version))
+    page.click("#diff-form button[type=submit]")
+    page.wait_for_selector("#diff-result:not([hidden])")
+    assert "추가 1, 삭제 1" in page.inner_text("#diff-counts")
+    assert "인사동 찻집" in page.inner_text("#diff-added")
+    assert "종로 국밥" in page.inner_text("#diff-removed")
+    _shot(page, "06-diff")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(f'#versions-table tr[data-version="{first_version}"] button.activate')
+    page.wait_for_selector(f'#versions-table tr.live[data-version="{first_version}"]')
+    assert f"버전 {first_version} 운영 중" in page.inner_text("#versions-message")
+    _shot(page, "07-rolled-back")
+    _, shops = _wait_for(lambda: (lambda v, s: (v, s) if v == first_version else None)(*_nearby(base)),
+                         "nearby to answer from the first version again")
+    assert set(shops) == {"종로 떡집", "종로 국밥"}
+    assert _call(f"{base}/v1/stores/{teahouse['id']}")[0] == 404
+
+    # 6. the audit log shows who did all this
+    page.click("[data-tab=audit]")
+    page.wait_for_selector("#audit-table tbody tr")
+    audit_text = page.inner_text("#audit-table")
+    assert "alice" in audit_text
+    _shot(page, "08-audit")
+
+    # 7. signing out forgets the token
+    page.click("#sign-out")
+    page.wait_for_selector("#sign-in-form")
+    assert page.evaluate("sessionStorage.getItem('navplugin.adminToken')") is None
+    assert page.script_errors == []
