@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, admin_page, errors, health, navigation, sync
+from . import admin, admin_page, errors, health, navigation, openapi, sync
 
 
 def init_app(app: Flask) -> None:
@@ -13,3 +13,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(sync.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(admin_page.blueprint)
+    app.register_blueprint(openapi.blueprint)
