@@ -9,6 +9,7 @@ the skip into a failure. A screenshot of every step goes to
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import time
@@ -41,9 +42,7 @@ SECOND_LIST = ("업체명,업종,주소\n"
 def _browser_missing() -> str:
     if not os.path.exists(CHROMIUM):
         return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         return "Playwright for Python is not installed (pip install playwright)"
     return ""
 
@@ -224,6 +223,18 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
     assert "인사동 찻집" in page.inner_text("#diff-added")
     assert "종로 국밥" in page.inner_text("#diff-removed")
     _shot(page, "06-diff")
+    # the pin correction is a version of its own: its diff shows the moved point, from -> to
+    page.select_option("#diff-from", str(second_version))
+    page.select_option("#diff-to", str(corrected["dataset_version"]))
+    page.click("#diff-form button[type=submit]")
+    page.locator("#diff-counts", has_text="변경 1").wait_for()
+    changed = page.eval_on_selector_all("#diff-changed tbody tr", "rows => rows.map(r => "
+                                        "[...r.cells].map(c => c.textContent))")
+    by_field = {cells[1]: cells for cells in changed}
+    assert "인사동 찻집" in by_field["lat"][0]
+    assert float(by_field["lat"][2]) == pytest.approx(teahouse["lat"], abs=2e-5)
+    assert float(by_field["lat"][3]) == pytest.approx(new_lat, abs=2e-5)
+    assert float(by_field["lon"][3]) == pytest.approx(new_lon, abs=2e-5)
     page.once("dialog", lambda dialog: dialog.accept())
     page.click(f'#versions-table tr[data-version="{first_version}"] button.activate')
     page.wait_for_selector(f'#versions-table tr.live[data-version="{first_version}"]')

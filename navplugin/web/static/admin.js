@@ -57,9 +57,17 @@
     if (error instanceof ApiError && error.status === 401) return;
     const prefix = error instanceof ApiError && error.status === 403 ? "권한 없음: " : "오류: ";
     $(target).textContent = prefix + error.message;
+    $(target).classList.remove("ok");
+  }
+
+  /** Shows what an action achieved in a panel's message line (in the success colour). */
+  function notice(target, text) {
+    $(target).textContent = text;
+    $(target).classList.add("ok");
   }
 
   const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const when = (iso) => (iso ? new Date(iso).toLocaleString("ko-KR") : "");
 
   function element(tag, text, className) {
     const node = document.createElement(tag);
@@ -266,8 +274,10 @@
     const collection = await response.json();
     state.outlines[level] = L.geoJSON(collection, {
       pane: "districts",
-      style: { color: level === "sido" ? "#3b4a5a" : "#7a8a99", weight: level === "sido" ? 1.5 : 1,
-               fillColor: "#eef2e6", fillOpacity: 1 },
+      // 시도 are the land; 시군구 are drawn over them with a clear fill (still hoverable for the
+      // tooltip), so the slivers their separate simplification leaves between them show land, not sea
+      style: level === "sido" ? { color: "#3b4a5a", weight: 1.5, fillColor: "#eef2e6", fillOpacity: 1 }
+        : { color: "#7a8a99", weight: 1, fillColor: "#eef2e6", fillOpacity: 0 },
       onEachFeature: (feature, layer) => layer.bindTooltip(feature.properties.name, { sticky: true }),
     });
     state.districts.push(...collection.features);
@@ -281,11 +291,12 @@
   }
 
   function showOutlinesForZoom() {
-    const wanted = state.map.getZoom() >= SIGUNGU_ZOOM ? "sigungu" : "sido";
-    for (const [level, layer] of Object.entries(state.outlines)) {
-      if (level === wanted) layer.addTo(state.map);
-      else layer.remove();
-    }
+    const { sido, sigungu } = state.outlines;
+    if (sido && !state.map.hasLayer(sido)) sido.addTo(state.map).bringToBack();
+    const close = state.map.getZoom() >= SIGUNGU_ZOOM && Boolean(sigungu);
+    if (sido) sido.setStyle({ stroke: !close });  // else its edges double the 시군구 ones
+    if (close) sigungu.addTo(state.map).bringToFront();
+    else if (sigungu) sigungu.remove();
   }
 
   /** Moves the map to a district typed by name ("서울특별시 종로구"). */
@@ -371,7 +382,7 @@
       $("pin-edit").hidden = true;
       $("pin-reason").value = "";
       await loadReview();  // the lists change with the new version; it clears the message line
-      $("review-message").textContent = `저장했습니다: ${move.store.name} (${fixed(lat)}, ${fixed(lon)}) · 버전 ${answer.version}`;
+      notice("review-message", `저장했습니다: ${move.store.name} (${fixed(lat)}, ${fixed(lon)}) · 버전 ${answer.version}`);
     } catch (error) {
       report("review-message", error);
     }
@@ -433,7 +444,7 @@
         activate.type = "button";
         activate.disabled = v.live || state.role === "read";
         activate.addEventListener("click", () => activateVersion(v.version));
-        const tr = row([v.version, v.live ? "운영 중" : "", v.created_at, v.file_name || v.source, v.uploaded_by,
+        const tr = row([v.version, v.live ? "운영 중" : "", when(v.created_at), v.file_name || v.source, v.uploaded_by,
                         v.counts ? v.counts.stores : "", v.note, activate]);
         tr.dataset.version = v.version;
         tr.classList.toggle("live", Boolean(v.live));
@@ -455,7 +466,7 @@
     try {
       const answer = await api(`versions/${version}/activate`, { method: "POST" });
       await loadVersions();  // it clears the message line
-      $("versions-message").textContent = `버전 ${answer.version} 운영 중 (이전: ${answer.previous ?? "없음"})`;
+      notice("versions-message", `버전 ${answer.version} 운영 중 (이전: ${answer.previous ?? "없음"})`);
     } catch (error) {
       report("versions-message", error);
     }
@@ -498,7 +509,7 @@
       : next.startsWith("/") ? next : `audit?limit=50&before=${encodeURIComponent(next)}`;
     try {
       const page = await api(path);
-      const rows = page.items.map((e) => row([e.at, e.actor, e.action, e.target, format(e.details)]));
+      const rows = page.items.map((e) => row([when(e.at), e.actor, e.action, e.target, format(e.details)]));
       if (fromStart) $("audit-table").tBodies[0].replaceChildren(...rows);
       else $("audit-table").tBodies[0].append(...rows);
       state.auditNext = page.next;
