@@ -2,7 +2,9 @@
 
 A shop's own fields do not change while its dataset version is live, so a
 format renders them once and keeps the text in a ``RenderCache``; a nearby
-answer then only adds each hit's distance and bearing.
+answer then only adds each hit's distance and bearing. A format whose answers
+the API sends often may keep its pieces as UTF-8 bytes (``join_items_utf8``),
+so a response is one join of ready bytes with nothing left to encode.
 """
 from __future__ import annotations
 
@@ -66,7 +68,7 @@ class RenderCache:
                 break
             self(store)
 
-    def __call__(self, store: Store) -> str:
+    def __call__(self, store: Store) -> Any:
         entry = self._entries.get(id(store))
         if entry is not None and entry[0] is store:
             return entry[1]
@@ -76,6 +78,12 @@ class RenderCache:
                 self._entries.clear()
             self._entries[id(store)] = (store, text)
         return text
+
+    def many(self, stores: Iterable[Store]) -> list[Any]:
+        """``[self(store) for store in stores]``, with the cache lookups inlined (a list answer's hot loop)."""
+        get = self._entries.get
+        return [entry[1] if (entry := get(id(store))) is not None and entry[0] is store else self(store)
+                for store in stores]
 
 
 # How each measure is written: distances to the centimetre, bearings to a tenth of a degree,
@@ -89,6 +97,45 @@ def item_template(result: QueryResult, opening: str, closing: str) -> tuple[str,
     names = list(result.measures)
     template = opening + "%s" + "".join(f',"{name}":{MEASURE_FORMATS[name]}' for name in names) + closing
     return template, [result.measures[name] for name in names]
+
+
+def measures_tail(result: QueryResult, closing: str) -> tuple[bytes, list[Sequence[float]]]:
+    """UTF-8 ``one JSON member per measure + closing`` (a %-template) and the measure columns."""
+    names = list(result.measures)
+    tail = "".join(f',"{name}":{MEASURE_FORMATS[name]}' for name in names) + closing
+    return tail.encode(), [result.measures[name] for name in names]
+
+
+def join_items_utf8(head: bytes, result: QueryResult, render: RenderCache, opening: str, closing: str,
+                    end: bytes) -> bytes:
+    """``head``, then what ``join_items`` joins, then ``end``, all as UTF-8 bytes; ``render`` gives bytes.
+
+    Built as one join of the rendered shops and their formatted measures, so
+    the shops' text is copied once and never re-encoded.
+    """
+    count = len(result.stores)
+    if not count:
+        return head + end
+    tail, columns = measures_tail(result, closing)
+    parts = [b"," + opening.encode()] * (3 * count)
+    parts[0] = head + opening.encode()
+    parts[1::3] = render.many(result.stores)
+    if columns:
+        parts[2::3] = [tail % values for values in zip(*columns)]
+    else:
+        parts[2::3] = [tail] * count
+    parts[-1] += end
+    return b"".join(parts)
+
+
+def iter_items_utf8(result: QueryResult, render: RenderCache, opening: str, closing: str) -> Iterator[str]:
+    """``iter_items`` for a ``render`` that gives UTF-8 bytes: the same text, one piece per shop."""
+    tail, columns = measures_tail(result, closing)
+    first, later = opening.encode(), b"," + opening.encode()
+    separator = first
+    for store, *values in zip(result.stores, *columns):
+        yield (separator + render(store) + (tail % tuple(values) if values else tail)).decode()
+        separator = later
 
 
 def join_items(result: QueryResult, render: RenderCache, opening: str, closing: str) -> str:

@@ -10,7 +10,7 @@ import json
 from typing import Any, Iterator, Mapping
 
 from ..model import QueryResult, Store
-from .common import RenderCache, iter_items, join_items, store_fields
+from .common import RenderCache, iter_items_utf8, join_items_utf8, store_fields
 from .links import deep_links
 
 
@@ -21,7 +21,12 @@ def _fields_text(store: Store) -> str:
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))[1:-1]
 
 
-_fields = RenderCache(_fields_text)
+def _fields_utf8(store: Store) -> bytes:
+    return _fields_text(store).encode()
+
+
+# Kept as UTF-8: an answer is then joined from ready bytes (``serialize_utf8``), with nothing to encode.
+_fields = RenderCache(_fields_utf8)
 # A new dataset version is rendered once when it is loaded, not by the first requests that meet it.
 warm = _fields.warm
 
@@ -36,12 +41,17 @@ def _head(result: QueryResult, options: Mapping[str, Any] | None) -> str:
     return f'{{"dataset_version":{version},"count":{len(result)}{more},"items":['
 
 
+def serialize_utf8(result: QueryResult, options: Mapping[str, Any] | None = None) -> bytes:
+    """``serialize(result, options).encode()``, built directly from the shops' cached UTF-8 text."""
+    return join_items_utf8(_head(result, options).encode(), result, _fields, "{", "}", b"]}")
+
+
 def serialize(result: QueryResult, options: Mapping[str, Any] | None = None) -> str:
-    return _head(result, options) + join_items(result, _fields, "{", "}") + "]}"
+    return serialize_utf8(result, options).decode()
 
 
 def stream(result: QueryResult, options: Mapping[str, Any] | None = None) -> Iterator[str]:
     """The same text as ``serialize``, in pieces: the head, one item per shop, the close."""
     yield _head(result, options)
-    yield from iter_items(result, _fields, "{", "}")
+    yield from iter_items_utf8(result, _fields, "{", "}")
     yield "]}"
