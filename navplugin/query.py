@@ -29,18 +29,21 @@ def number(args: Mapping[str, str], name: str, low: float, high: float,
            default: float | None = None) -> float:
     """A finite number in [low, high]; a missing value takes the default or is an error."""
     raw = _text(args, name)
-    rule = f"Parameter '{name}' must be a number between {low:g} and {high:g}"
     if raw is None:
         if default is None:
-            raise BadParameter(name, f"{rule}; it is required")
+            raise BadParameter(name, f"{_number_rule(name, low, high)}; it is required")
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise BadParameter(name, f"{rule}, got {raw!r}") from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise BadParameter(name, f"{rule}, got {raw!r}")
+        raise BadParameter(name, f"{_number_rule(name, low, high)}, got {raw!r}") from None
+    if not low <= value <= high or not math.isfinite(value):
+        raise BadParameter(name, f"{_number_rule(name, low, high)}, got {raw!r}")
     return value
+
+
+def _number_rule(name: str, low: float, high: float) -> str:
+    return f"Parameter '{name}' must be a number between {low:g} and {high:g}"
 
 
 def integer(args: Mapping[str, str], name: str, low: int, high: int, default: int) -> int:

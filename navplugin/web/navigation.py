@@ -8,7 +8,7 @@ from ..errors import BadParameter
 from ..spatial import route
 from ..formats.common import store_detail_fields
 from ..spatial.regions import default_region_lookup
-from .responses import export_response, json_response, list_response, service
+from .responses import export_response, json_response, list_response, request_args, service
 
 blueprint = Blueprint("navigation", __name__, url_prefix="/v1")
 
@@ -16,8 +16,9 @@ blueprint = Blueprint("navigation", __name__, url_prefix="/v1")
 @blueprint.get("/stores/nearby")
 def nearby() -> Response:
     svc = service()
-    parsed = query.parse_nearby(request.args, svc.settings)
-    return list_response(query.nearby(svc.index(), parsed))
+    args = request_args()
+    parsed = query.parse_nearby(args, svc.settings)
+    return list_response(query.nearby(svc.index(), parsed), args=args)
 
 
 @blueprint.get("/stores")

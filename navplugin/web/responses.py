@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
-
 from datetime import datetime
+from typing import Any, Mapping
 
 from flask import Response, current_app, request, stream_with_context
 from werkzeug.http import http_date
 
 from .. import query
 from ..formats import DEFAULT_FORMAT, FORMATS, Format, by_media_type
+from ..formats import json as json_format
 from ..model import QueryResult
 from ..service import Service
 
@@ -20,8 +20,30 @@ def service() -> Service:
     return current_app.extensions["navplugin"]
 
 
-def chosen_format() -> Format:
-    name = query.choice(request.args, "format", tuple(FORMATS), None)
+FORMAT_NAMES = tuple(FORMATS)
+# Formats that give their answer as ready UTF-8 bytes too (``serialize(...).encode()``, without the encoding).
+UTF8_SERIALIZERS = {"json": json_format.serialize_utf8}
+
+
+def request_args() -> Mapping[str, str]:
+    """The query parameters, the first value of each name: what ``request.args.get`` answers.
+
+    A plain query string (ASCII, nothing percent- or plus-encoded), as navigation
+    apps send, is split directly into a dict; anything else is Werkzeug's parse.
+    """
+    raw = request.query_string
+    if b"%" in raw or b"+" in raw or not raw.isascii():
+        return request.args
+    args: dict[str, str] = {}
+    for pair in raw.decode("ascii").split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            args.setdefault(name, value)
+    return args
+
+
+def chosen_format(args: Mapping[str, str] | None = None) -> Format:
+    name = query.choice(request.args if args is None else args, "format", FORMAT_NAMES, None)
     if name is not None:
         return FORMATS[name]
     accept = request.headers.get("Accept")
@@ -31,16 +53,17 @@ def chosen_format() -> Format:
     return by_media_type(accepted) or FORMATS[DEFAULT_FORMAT]
 
 
-def _read_response(body: str, media_type: str, etag: str, status: int = 200) -> Response:
+def _read_response(body: str | bytes, media_type: str, etag: str, status: int = 200) -> Response:
     """A read response with cache headers; a matching If-None-Match turns it into 304."""
-    headers = {
-        "ETag": f'"{etag}"',
-        "Cache-Control": f"public, max-age={service().settings['CACHE_MAX_AGE']}",
-        "Vary": "Accept",
-    }
-    if "If-None-Match" in request.headers and request.if_none_match.contains(etag):
+    headers = [
+        ("ETag", f'"{etag}"'),
+        ("Cache-Control", f"public, max-age={service().settings['CACHE_MAX_AGE']}"),
+        ("Vary", "Accept"),
+    ]
+    if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains(etag):
         return Response(status=304, headers=headers)
-    return Response(body, status=status, content_type=media_type, headers=headers)
+    headers.append(("Content-Type", media_type))
+    return Response(body, status=status, headers=headers)
 
 
 def cacheable(body: str, media_type: str, dataset_version: int | None, status: int = 200) -> Response:
@@ -68,11 +91,18 @@ def _file_name(fmt: Format, dataset_version: int | None) -> str:
     return f"navplugin-{endpoint}-v{dataset_version}.{fmt.extension}"
 
 
-def list_response(result: QueryResult, *, next_url: str | None = None, cacheable_answer: bool = True) -> Response:
-    """Any list in the chosen format, with x/y in the requested coordinate system."""
-    fmt = chosen_format()
-    result = query.with_coordinates(result, query.parse_crs(request.args))
-    body = fmt.serialize(result, {"next": next_url} if next_url else None)
+def list_response(result: QueryResult, *, next_url: str | None = None, cacheable_answer: bool = True,
+                  args: Mapping[str, str] | None = None) -> Response:
+    """Any list in the chosen format, with x/y in the requested coordinate system.
+
+    ``args``: the request's query parameters when the caller has them already (``request_args``).
+    """
+    if args is None:
+        args = request.args
+    fmt = chosen_format(args)
+    result = query.with_coordinates(result, query.parse_crs(args))
+    serialize = UTF8_SERIALIZERS.get(fmt.name, fmt.serialize)
+    body = serialize(result, {"next": next_url} if next_url else None)
     if cacheable_answer:
         response = _read_response(body, fmt.media_type, _request_etag(result.dataset_version, fmt))
     else:
