@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
-from .errors import BadParameter, NotFound
+from .errors import BadParameter, Conflict, NotFound
 from .geocode.district import check_district
 from .ingest.validate import FIRST_FOUNDED_YEAR, LAT_RANGE, LON_RANGE, this_year
 from .model import Store
@@ -204,7 +204,7 @@ class Curator:
         with self.repository.writing() as conn:
             standing = overrides.get(conn, store_id)
             if standing is None or standing.revoked:
-                raise NotFound(f"shop {store_id!r} has no field corrections")
+                raise Conflict(f"shop {store_id!r} has no field corrections")
             live = self._live(conn)
             overrides.remove(conn, store_id)
             current = self.repository.store_in(conn, live, store_id)
@@ -221,7 +221,7 @@ class Curator:
             live = self._live(conn)
             standing = overrides.get(conn, store_id)
             if standing is not None and standing.revoked:
-                raise NotFound(f"shop {store_id!r} is already revoked")
+                raise Conflict(f"shop {store_id!r} is already revoked")
             current = self.repository.store_in(conn, live, store_id)
             if current is None:
                 raise NotFound(f"no shop {store_id!r} in the live version {live}")
@@ -237,7 +237,7 @@ class Curator:
         with self.repository.writing() as conn:
             standing = overrides.get(conn, store_id)
             if standing is None or not standing.revoked:
-                raise NotFound(f"shop {store_id!r} is not revoked")
+                raise Conflict(f"shop {store_id!r} is not revoked")
             live = self._live(conn)
             last_seen = self.repository.latest_store_in(conn, store_id)
             fields = dict(standing.fields)

@@ -57,6 +57,14 @@ class NotFound(NavpluginError):
     title = "Not found"
 
 
+class Conflict(NavpluginError):
+    """The request contradicts the current state (revoking a revoked shop)."""
+
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
 class Gone(NavpluginError):
     """What was asked for existed once and is no longer kept."""
 

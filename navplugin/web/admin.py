@@ -251,5 +251,5 @@ def audit_log() -> Response:
                           target=request.args.get("target") or None)
     next_url = None
     if len(items) == limit:
-        next_url = url_for(".audit_log", **{**request.args.to_dict(), "before": items[-1]["id"]})
+        next_url = url_for(".audit_log", _external=True, **{**request.args.to_dict(), "before": items[-1]["id"]})
     return json_response({"items": items, "next": next_url})

@@ -18,10 +18,11 @@ def problem_response(body: dict, status: int) -> Response:
 
 
 def _http_problem(exc: HTTPException) -> Response:
-    code = (exc.name or "error").lower().replace(" ", "-")
+    name = exc.name or "Error"
+    code = name.lower().replace(" ", "-")
     body = {
         "type": f"https://navplugin.dev/problems/{code}",
-        "title": exc.name,
+        "title": name[:1] + name[1:].lower(),  # "Not found", as the service's own problems are titled
         "status": exc.code,
         "detail": exc.description,
     }

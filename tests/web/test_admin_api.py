@@ -195,7 +195,7 @@ def test_field_corrections_and_clearing_them(client):
     assert response.status_code == 200
     item = client.get("/v1/stores/A-1").get_json()["item"]
     assert (item["name"], item["phone"]) == ("을지면옥", "02-2266-7052")
-    assert_problem(client.delete("/admin/v1/stores/A-1/override", headers=AS_ALICE, json={"reason": "x"}), 404)
+    assert_problem(client.delete("/admin/v1/stores/A-1/override", headers=AS_ALICE, json={"reason": "x"}), 409)
 
 
 @pytest.mark.parametrize("body, parameter", [
@@ -248,7 +248,7 @@ def test_revoked_shop_leaves_every_navigation_answer_and_stays_out(client):
     assert live_ids(client) == ["A-2", "A-3"]
     uploaded(client, csv(ROW_A), mode="merge")
     assert live_ids(client) == ["A-2", "A-3"]
-    assert_problem(client.post("/admin/v1/stores/A-1/revoke", headers=AS_ALICE, json={"reason": "again"}), 404)
+    assert_problem(client.post("/admin/v1/stores/A-1/revoke", headers=AS_ALICE, json={"reason": "again"}), 409)
 
     restored = client.post("/admin/v1/stores/A-1/restore", headers=AS_ALICE, json={"reason": "취소 철회"})
     assert restored.status_code == 200
