@@ -10,6 +10,7 @@ the skip into a failure. A screenshot of every step goes to
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import os
 import time
@@ -26,6 +27,7 @@ CHROMIUM = os.environ.get("NAVPLUGIN_TEST_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("NAVPLUGIN_TEST_REQUIRE_BROWSER") == "1"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin-browser"
 TOKEN = "alice-browser-token"
+READ_TOKEN = "bob-read-only-token"
 WAIT_MS = 60_000  # upper bound for any one condition; the steps normally take well under a second
 
 # 종로구 from 광화문: every shop of these lists is within the radius
@@ -34,6 +36,9 @@ FIRST_LIST = ("업체명,업종,주소\n"
               "종로 떡집,떡,서울특별시 종로구 종로 1\n"
               "종로 국밥,한식,서울특별시 종로구 삼일대로 428\n"
               "주소 없는 집,한식,\n")
+UNPLACEABLE_LIST = ("업체명,업종,주소\n"
+                    "어디에도 없는 가게,한식,화성 우주기지 1\n"
+                    "종로 떡집,떡,서울특별시 종로구 종로 1\n")
 SECOND_LIST = ("업체명,업종,주소\n"
                "인사동 찻집,전통찻집,서울특별시 종로구 인사동길 30\n"
                "종로 떡집,떡,서울특별시 종로구 종로 1\n")
@@ -62,7 +67,7 @@ def page(make_app) -> Iterator[Any]:
         pytest.skip(missing)
     from playwright.sync_api import sync_playwright
 
-    app = make_app(ADMIN_TOKENS=f"alice:{TOKEN}:admin")
+    app = make_app(ADMIN_TOKENS=f"alice:{TOKEN}:admin,bob:{READ_TOKEN}:read")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with LiveServer(app) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
@@ -73,6 +78,7 @@ def page(make_app) -> Iterator[Any]:
         browser_page.on("pageerror", lambda exc: errors.append(str(exc)))
         browser_page.base_url = server.url  # type: ignore[attr-defined]
         browser_page.script_errors = errors  # type: ignore[attr-defined]
+        browser_page.app = app  # type: ignore[attr-defined]
         try:
             yield browser_page
         finally:
@@ -119,15 +125,24 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def _upload(page: Any, path: Path, *, skip_invalid: bool) -> None:
+def _upload(page: Any, path: Path, *, skip_invalid: bool, outcome: str = "done") -> None:
     page.click("[data-tab=upload]")
     page.set_input_files("#upload-file", str(path))
     page.select_option("#upload-mode", "replace")
     page.set_checked("#upload-skip-invalid", skip_invalid)
     page.set_checked("#upload-dry-run", False)
     page.click("#upload-submit")
-    page.wait_for_selector('#upload-progress[data-phase="done"][aria-valuenow="100"]')
-    assert "완료" in page.inner_text("#upload-status")
+    if outcome == "done":
+        page.wait_for_selector('#upload-progress[data-phase="done"][aria-valuenow="100"]')
+        assert "완료" in page.inner_text("#upload-status")
+    else:
+        page.wait_for_selector('#upload-progress[data-phase="failed"]')
+        assert "실패" in page.inner_text("#upload-status")
+
+
+def _report_rows(page: Any) -> list[list[str]]:
+    return page.eval_on_selector_all("#report-table tbody tr", "rows => rows.map(r => "
+                                     "[...r.cells].map(c => c.textContent))")
 
 
 def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
@@ -150,8 +165,7 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
     first_file = tmp_path / "first.csv"
     first_file.write_text(FIRST_LIST, encoding="utf-8")
     _upload(page, first_file, skip_invalid=True)
-    cells = page.eval_on_selector_all("#report-table tbody tr", "rows => rows.map(r => "
-                                      "[...r.cells].map(c => c.textContent))")
+    cells = _report_rows(page)
     bad_rows = [cells_of_row for cells_of_row in cells if cells_of_row[0] == "4"]
     assert bad_rows, cells
     assert bad_rows[0][1] == "주소" and bad_rows[0][4] == "오류"
@@ -178,9 +192,19 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
     teahouse = shops["인사동 찻집"]
     _shot(page, "03-second-upload")
 
+    # a list with an address no geocoder finds fails as a whole: the bar says so, the live data stays
+    unplaceable_file = tmp_path / "unplaceable.csv"
+    unplaceable_file.write_text(UNPLACEABLE_LIST, encoding="utf-8")
+    _upload(page, unplaceable_file, skip_invalid=False, outcome="failed")
+    assert [row[:2] for row in _report_rows(page)] == [["2", "주소"]]
+    assert _live_version(base) == second_version
+    _shot(page, "03b-failed-upload")
+
     # 4. review map: go to 종로구, choose the tea house, drag its pin with the mouse, give a reason
     page.click("[data-tab=review]")
     page.wait_for_selector('#district-names option[value="서울특별시 종로구"]', state="attached")
+    page.locator("#failed-count", has_text="1").wait_for()
+    assert "어디에도 없는 가게" in page.inner_text("#failed-table")
     page.fill("#district-input", "서울특별시 종로구")
     page.click("#district-form button[type=submit]")
     page.click(f'#live-list button[data-store-id="{teahouse["id"]}"]')
@@ -256,4 +280,42 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
     page.click("#sign-out")
     page.wait_for_selector("#sign-in-form")
     assert page.evaluate("sessionStorage.getItem('navplugin.adminToken')") is None
+    assert page.script_errors == []
+
+
+def test_a_stale_token_returns_to_sign_in_and_a_read_only_token_changes_nothing(page) -> None:
+    base = page.base_url
+    client = page.app.test_client()
+    placed = client.post("/admin/v1/uploads", headers={"Authorization": f"Bearer {TOKEN}"},
+                         data={"file": (io.BytesIO(SECOND_LIST.encode("utf-8")), "list.csv"), "wait": "30"})
+    assert placed.status_code == 201, placed.get_json()
+    version = placed.get_json()["version"]
+
+    # a token kept from an earlier session that the server no longer knows: back to sign-in, with why
+    page.goto(f"{base}/admin/")
+    page.evaluate("sessionStorage.setItem('navplugin.adminToken', 'a-token-since-revoked')")
+    page.reload()
+    page.wait_for_selector("#sign-in-message:not(:empty)")
+    assert page.is_visible("#sign-in-form") and not page.is_visible("#app")
+    assert page.evaluate("sessionStorage.getItem('navplugin.adminToken')") is None
+
+    # a read-only token sees everything and is offered no change
+    page.fill("#token", READ_TOKEN)
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")
+    assert page.inner_text("#who-role") == "읽기 전용"
+    assert page.is_disabled("#upload-submit")
+    page.click("[data-tab=versions]")
+    row = page.locator(f'#versions-table tr.live[data-version="{version}"]')
+    row.wait_for()
+    assert row.locator("button.activate").is_disabled()
+    page.click("[data-tab=review]")
+    page.wait_for_selector('#district-names option[value="서울특별시 종로구"]', state="attached")
+    page.fill("#district-input", "서울특별시 종로구")
+    page.click("#district-form button[type=submit]")
+    page.click('#live-list button:has-text("인사동 찻집")')
+    pin = page.locator('.leaflet-marker-icon.pin-selected[title="인사동 찻집"]')
+    pin.wait_for(state="visible")
+    assert "leaflet-marker-draggable" not in (pin.get_attribute("class") or "")
+    _shot(page, "09-read-only")
     assert page.script_errors == []
