@@ -60,9 +60,20 @@ class RenderCache:
         self._max_entries = max_entries
         self._entries: dict[int, tuple[Store, str]] = {}
         self._lock = threading.Lock()
+        self._table: tuple[list[Store], list[Any]] | None = None  # the last warmed list and its texts
 
     def warm(self, stores: Iterable[Store]) -> None:
-        """Render shops ahead of requests, as many as the cache holds."""
+        """Render shops ahead of requests, as many as the cache holds.
+
+        A whole list that fits (an index's stores) is also kept by position:
+        ``many`` then answers a selection of it (a ``stores`` sequence with
+        ``source`` and ``positions``, such as a nearby answer's) by position
+        alone, without looking up or even touching the shops.
+        """
+        if isinstance(stores, list) and len(stores) <= self._max_entries:
+            texts = [self(store) for store in stores]
+            self._table = (stores, texts)  # one reference: readers see the old pair or the new one
+            return
         for count, store in enumerate(stores):
             if count >= self._max_entries:
                 break
@@ -81,6 +92,10 @@ class RenderCache:
 
     def many(self, stores: Iterable[Store]) -> list[Any]:
         """``[self(store) for store in stores]``, with the cache lookups inlined (a list answer's hot loop)."""
+        table = self._table
+        if table is not None and getattr(stores, "source", None) is table[0]:
+            texts = table[1]
+            return [texts[position] for position in stores.positions]  # type: ignore[attr-defined]
         get = self._entries.get
         return [entry[1] if (entry := get(id(store))) is not None and entry[0] is store else self(store)
                 for store in stores]

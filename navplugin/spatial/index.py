@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence, overload
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -44,6 +44,49 @@ def project_5179(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarr
         _TRANSFORMERS.to_5179 = transformer
     x, y = transformer.transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+
+class Picked(Sequence[Store]):
+    """Some of an index's stores, by position, in answer order: a nearby answer's shops.
+
+    No list of the shops is built: ``source`` is the index's whole store list
+    and ``positions`` the picked positions, so a format that keeps text per
+    position of ``source`` can answer without touching the shops themselves.
+    Otherwise it is an ordinary read-only sequence of stores.
+    """
+
+    __slots__ = ("source", "positions")
+
+    def __init__(self, source: list[Store], positions: list[int]) -> None:
+        self.source = source
+        self.positions = positions
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    @overload
+    def __getitem__(self, item: int) -> Store: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[Store]: ...
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return [self.source[p] for p in self.positions[item]]
+        return self.source[self.positions[item]]
+
+    def __iter__(self) -> Iterator[Store]:
+        return map(self.source.__getitem__, self.positions)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment] - equal to lists, so unhashable like them
+
+    def __repr__(self) -> str:
+        return f"Picked({list(self)!r})"
 
 
 @dataclass(frozen=True)
@@ -143,8 +186,7 @@ class StoreIndex:
         if len(positions) == 0:
             return QueryResult(self.version, (), {"distance_m": (), "bearing_deg": ()})
         azimuths = bearings(lon, lat, origin, self.xyz[positions])
-        stores = self.stores
-        return QueryResult(self.version, [stores[p] for p in positions.tolist()],
+        return QueryResult(self.version, Picked(self.stores, positions.tolist()),
                            {"distance_m": distances.tolist(), "bearing_deg": azimuths.tolist()})
 
     # --- metric coordinates (EPSG:5179), built on first use; see project_5179 ---

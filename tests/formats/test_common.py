@@ -52,3 +52,37 @@ def test_json_serialize_utf8_is_serialize_encoded(result):
     options = {"next": "https://example.com/v1/stores?bbox=1,2,3,4&cursor=UzE"}
     assert json_format.serialize_utf8(result, options) == json_format.serialize(result, options).encode("utf-8")
     assert json_format.serialize_utf8(result) == "".join(json_format.stream(result)).encode("utf-8")
+
+
+class _Selection(list):
+    """A selection of a longer list, saying which positions it took (like a nearby answer's shops)."""
+
+    def __init__(self, source, positions):
+        super().__init__(source[p] for p in positions)
+        self.source, self.positions = source, positions
+
+
+def test_a_warmed_list_answers_selections_of_it_by_position():
+    rendered = []
+    cache = RenderCache(lambda store: rendered.append(store.id) or store.id.lower())
+    cache.warm(STORES)
+    assert rendered == ["S0", "S1", "S2"]
+    assert cache.many(_Selection(STORES, [2, 0])) == ["s2", "s0"]
+    other = list(STORES)  # equal, but not the warmed list: looked up shop by shop
+    assert cache.many(_Selection(other, [1])) == ["s1"]
+    assert rendered == ["S0", "S1", "S2"]
+
+
+def test_warming_a_new_list_replaces_the_positions_of_the_old_one():
+    cache = RenderCache(lambda store: store.name)
+    cache.warm(STORES)
+    renamed = [Store(s.id, s.name + "!", s.lon, s.lat, s.provider, s.precision) for s in STORES]
+    cache.warm(renamed)
+    assert cache.many(_Selection(renamed, [0])) == [STORES[0].name + "!"]
+    assert cache.many(_Selection(STORES, [0])) == [STORES[0].name]  # the old list still answers, by lookup
+
+
+def test_a_list_larger_than_the_cache_is_not_kept_by_position():
+    cache = RenderCache(lambda store: store.id, max_entries=2)
+    cache.warm(STORES)
+    assert cache.many(_Selection(STORES, [2, 1])) == ["S2", "S1"]

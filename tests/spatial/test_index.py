@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from navplugin.model import Store
-from navplugin.spatial.index import StoreIndex
+from navplugin.spatial.index import Picked, StoreIndex
 
 # A dense city-sized area (Seoul) so that radii from metres to kilometres hold many shops.
 lons = st.floats(126.90, 127.10, allow_nan=False)
@@ -96,3 +96,25 @@ def test_empty_index_and_unknown_category_return_nothing():
     assert len(index.nearby(lat=37.5, lon=127.0, radius_m=1000, limit=5, category="제조업")) == 0
     found = index.nearby(lat=37.5, lon=127.0, radius_m=1000, limit=5, category="음식점업")
     assert [s.id for s in found.stores] == ["s0"]
+
+
+def test_picked_is_a_read_only_sequence_of_the_positions_stores():
+    stores = [make_store(i, 127.0 + i / 1000, 37.5) for i in range(5)]
+    picked = Picked(stores, [3, 0, 4])
+    assert len(picked) == 3 and bool(picked) and not Picked(stores, [])
+    assert list(picked) == [stores[3], stores[0], stores[4]]
+    assert picked[0] is stores[3] and picked[-1] is stores[4]
+    assert picked[1:] == [stores[0], stores[4]]
+    assert picked == [stores[3], stores[0], stores[4]] and picked != [stores[3], stores[0]]
+    assert picked != "s3s0s4"
+    assert stores[0] in picked and stores[1] not in picked
+    assert (picked.source, picked.positions) == (stores, [3, 0, 4])
+
+
+def test_nearby_picks_its_shops_by_position_in_the_index():
+    stores = [make_store(i, 127.0 + i / 1000, 37.5) for i in range(50)]
+    index = StoreIndex(stores, 1)
+    result = index.nearby(lat=37.5, lon=127.0101, radius_m=5000, limit=3)
+    assert isinstance(result.stores, Picked) and result.stores.source is index.stores
+    assert [s.id for s in result.stores] == ["s10", "s11", "s9"]
+    assert [index.stores[p] for p in result.stores.positions] == list(result.stores)
