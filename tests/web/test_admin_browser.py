@@ -76,6 +76,9 @@ def page(make_app) -> Iterator[Any]:
         browser_page = context.new_page()
         errors: list[str] = []
         browser_page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # the page's policy allows only its own origin: anything it blocks is a bug (or a CDN sneaking in)
+        browser_page.on("console", lambda message: errors.append(message.text)
+                        if "Content Security Policy" in message.text else None)
         browser_page.base_url = server.url  # type: ignore[attr-defined]
         browser_page.script_errors = errors  # type: ignore[attr-defined]
         browser_page.app = app  # type: ignore[attr-defined]

@@ -18,10 +18,12 @@
   const KOREA_BOUNDS = [[33.1, 124.6], [38.6, 131.0]];  // 마라도 to 고성, 백령도 to 울릉도 (독도 just off)
   const SEVERITY = { error: "오류", warning: "경고" };
   const JOB_STATUS = { queued: "대기 중", running: "진행 중", done: "완료", failed: "실패" };
+  const MODE = { replace: "교체", merge: "병합" };
+  const DISTRICT_CHECK = { verified: "주소와 일치", mismatch: "주소와 불일치", unchecked: "검사 안 함" };
 
   const $ = (id) => document.getElementById(id);
   const state = { token: null, role: null, map: null, outlines: {}, districts: [], pins: [],
-                  liveLayer: null, selectedPin: null, pendingMove: null, auditNext: null };
+                  liveLayer: null, liveTicket: 0, selectedPin: null, pendingMove: null, auditNext: null };
 
   /* ---------- API ---------- */
 
@@ -100,7 +102,6 @@
       state.role = me.role;
       $("who-name").textContent = me.name;
       $("who-role").textContent = me.role === "read" ? "읽기 전용" : "관리자";
-      document.body.classList.toggle("read-only", me.role === "read");
       for (const node of document.querySelectorAll(".needs-write button, .needs-write input, .needs-write select")) {
         node.disabled = me.role === "read";
       }
@@ -116,6 +117,9 @@
   function signOut(message) {
     sessionStorage.removeItem(TOKEN_KEY);
     state.token = null;
+    cancelMove();  // pins were made draggable or not for this admin's role
+    if (state.selectedPin) state.selectedPin.remove();
+    state.selectedPin = null;
     $("app").hidden = true;
     $("who").hidden = true;
     $("sign-in").hidden = false;
@@ -235,10 +239,11 @@
     summary.replaceChildren();
     for (const [key, label] of SUMMARY_FIELDS) {
       if (rowReport[key] === undefined) continue;
-      summary.append(element("dt", label), element("dd", rowReport[key], `summary-${key}`));
+      const value = key === "mode" ? MODE[rowReport.mode] || rowReport.mode : rowReport[key];
+      summary.append(element("dt", label), element("dd", value, `summary-${key}`));
     }
     for (const [check, count] of Object.entries(rowReport.district_check || {})) {
-      summary.append(element("dt", `시군구 검사: ${check}`), element("dd", count));
+      summary.append(element("dt", `시군구 검사: ${DISTRICT_CHECK[check] || check}`), element("dd", count));
     }
     const problems = rowReport.problems || [];
     $("report-table").tBodies[0].replaceChildren(...problems.map((p) => {
@@ -264,13 +269,16 @@
     map.createPane("districts").style.zIndex = 350;  // under shops and pins
     state.map = map;
     state.liveLayer = L.layerGroup().addTo(map);
-    for (const level of ["sido", "sigungu"]) loadOutlines(level);
+    for (const level of ["sido", "sigungu"]) {
+      loadOutlines(level).catch((error) => { $("map-hint").textContent = `경계를 불러올 수 없습니다: ${error.message}`; });
+    }
     map.on("zoomend", showOutlinesForZoom);
     map.on("moveend", loadLiveShops);
   }
 
   async function loadOutlines(level) {
     const response = await fetch(`${BASEMAP_ROOT}/${level}.geojson`);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const collection = await response.json();
     state.outlines[level] = L.geoJSON(collection, {
       pane: "districts",
@@ -393,6 +401,7 @@
     if (!state.map) return;
     const map = state.map;
     if (map.getZoom() < LIVE_SHOPS_ZOOM) {
+      state.liveTicket++;  // an answer still on its way is for a view no longer shown
       state.liveLayer.clearLayers();
       $("live-list").replaceChildren();
       $("map-hint").textContent = "운영 중인 가게를 보려면 지도를 더 확대하세요";
@@ -400,10 +409,12 @@
     }
     const b = map.getBounds();
     const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(fixed).join(",");
+    const ticket = ++state.liveTicket;  // after quick pans, only the last view's answer is drawn
     try {
       const response = await fetch(`${STORES_URL}?bbox=${bbox}&limit=${VIEWPORT_LIMIT}`, { cache: "no-store" });
       const data = await response.json();
       if (!response.ok) throw new ApiError(response.status, data);
+      if (ticket !== state.liveTicket) return;
       state.liveLayer.clearLayers();
       for (const store of data.items) {
         L.circleMarker([store.lat, store.lon], { radius: 6, color: "#1f5fa8", weight: 2, fillOpacity: 0.7 })
