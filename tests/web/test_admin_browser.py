@@ -321,4 +321,19 @@ def test_a_stale_token_returns_to_sign_in_and_a_read_only_token_changes_nothing(
     pin.wait_for(state="visible")
     assert "leaflet-marker-draggable" not in (pin.get_attribute("class") or "")
     _shot(page, "09-read-only")
+
+    # the audit log pages back: 60 dry runs make more than one page of 50
+    for _ in range(60):
+        dry_run = client.post("/admin/v1/uploads", headers={"Authorization": f"Bearer {TOKEN}"},
+                              data={"file": (io.BytesIO(SECOND_LIST.encode("utf-8")), "list.csv"), "dry_run": "1"})
+        assert dry_run.status_code == 200
+    page.click("[data-tab=audit]")
+    page.wait_for_selector("#audit-more:not([hidden])")
+    first_page = page.locator("#audit-table tbody tr").count()
+    assert first_page == 50
+    page.click("#audit-more")
+    page.wait_for_selector("#audit-table tbody tr:nth-child(51)")
+    rows = page.eval_on_selector_all("#audit-table tbody tr", "rows => rows.map(r => r.cells[2].textContent)")
+    assert rows.count("upload.dry_run") == 60 and len(rows) > 60  # all of them, and what came before
+    assert page.is_hidden("#audit-more")
     assert page.script_errors == []

@@ -15,6 +15,7 @@
   const SIGUNGU_ZOOM = 9;  // below: 시도 outlines; from here: 시군구
   const LIVE_SHOPS_ZOOM = 12;  // the viewport search caps a box at 2 degrees and 200 shops
   const VIEWPORT_LIMIT = 200;
+  const AUDIT_PAGE = 50;
   const KOREA_BOUNDS = [[33.1, 124.6], [38.6, 131.0]];  // 마라도 to 고성, 백령도 to 울릉도 (독도 just off)
   const SEVERITY = { error: "오류", warning: "경고" };
   const JOB_STATUS = { queued: "대기 중", running: "진행 중", done: "완료", failed: "실패" };
@@ -43,7 +44,7 @@
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(json);
     }
-    const url = path.startsWith("/") ? path : `${API_ROOT}/${path}`;
+    const url = /^(https?:)?\//.test(path) ? path : `${API_ROOT}/${path}`;  // a next-page link is absolute
     const response = await fetch(url, { method, headers, body, cache: "no-store" });
     const data = await response.json().catch(() => null);
     if (!response.ok) {
@@ -516,8 +517,8 @@
     $("audit-message").textContent = "";
     // `next` is the next page's URL; a bare cursor is taken as `before` too
     const next = String(state.auditNext);
-    const path = fromStart ? "audit?limit=50"
-      : next.startsWith("/") ? next : `audit?limit=50&before=${encodeURIComponent(next)}`;
+    const path = fromStart ? `audit?limit=${AUDIT_PAGE}`
+      : next.includes("/") ? next : `audit?limit=${AUDIT_PAGE}&before=${encodeURIComponent(next)}`;
     try {
       const page = await api(path);
       const rows = page.items.map((e) => row([when(e.at), e.actor, e.action, e.target, format(e.details)]));
