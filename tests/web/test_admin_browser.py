@@ -164,9 +164,17 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
     assert page.inner_text("#who-role") == "관리자"
     _shot(page, "01-signed-in")
 
-    # 2. upload a list with one bad row, skipping it; the bar ends at 100 % and the report names the row
+    # 2. a dry run only reports: the bad row would stop this list, and nothing is stored
     first_file = tmp_path / "first.csv"
     first_file.write_text(FIRST_LIST, encoding="utf-8")
+    page.set_input_files("#upload-file", str(first_file))
+    page.set_checked("#upload-dry-run", True)
+    page.click("#upload-submit")
+    page.locator("#upload-status", has_text="이대로는 적용되지 않습니다").wait_for()
+    assert [row[0] for row in _report_rows(page)] == ["4"]
+    assert _call(f"{base}/admin/v1/versions", token=TOKEN) == (200, {"items": []})
+
+    # upload it for real, skipping the bad row; the bar ends at 100 % and the report names the row
     _upload(page, first_file, skip_invalid=True)
     cells = _report_rows(page)
     bad_rows = [cells_of_row for cells_of_row in cells if cells_of_row[0] == "4"]
