@@ -63,9 +63,11 @@ def bearings(lon: float, lat: float, origin: tuple[float, float, float], targets
     sin_lam, cos_lam = math.sin(lam), math.cos(lam)
     sin_phi, cos_phi = math.sin(phi), math.cos(phi)
     to_east_north = np.array((
-        (-sin_lam, -sin_phi * cos_lam),
-        (cos_lam, -sin_phi * sin_lam),
-        (0.0, cos_phi),
-    ))
+        -sin_lam, -sin_phi * cos_lam,
+        cos_lam, -sin_phi * sin_lam,
+        0.0, cos_phi,
+    )).reshape(3, 2)
     east_north = (targets - origin) @ to_east_north
-    return np.degrees(np.arctan2(east_north[:, 0], east_north[:, 1])) % 360.0
+    azimuths = np.arctan2(east_north[:, 0], east_north[:, 1])
+    np.degrees(azimuths, out=azimuths)
+    return np.remainder(azimuths, 360.0, out=azimuths)

@@ -167,13 +167,14 @@ class StoreIndex:
         if chosen is None or limit <= 0 or chosen.size == 0:
             return np.empty(0, dtype=np.int64), np.empty(0), origin
         # The tree radius is the exact chord of the arc, so nothing past radius_m is returned.
-        chords, found = chosen.tree.query(
-            origin, k=min(limit, chosen.size), distance_upper_bound=chord_for_arc(radius_m)
-        )
-        chords, found = np.atleast_1d(chords), np.atleast_1d(found)
-        keep = found < chosen.size
-        if not keep.all():
-            chords, found = chords[keep], found[keep]
+        k = min(limit, chosen.size)
+        chords, found = chosen.tree.query(origin, k=k, distance_upper_bound=chord_for_arc(radius_m))
+        if k == 1:
+            chords, found = np.atleast_1d(chords), np.atleast_1d(found)
+        if chords[-1] == np.inf:
+            # Fewer than k within the radius: the missing ones come last, at infinity.
+            count = int(np.searchsorted(chords, np.inf))
+            chords, found = chords[:count], found[:count]
         positions = found if chosen.members is None else chosen.members[found]
         return positions, arc_from_chord(chords), origin
 
