@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping
 from .curation import apply_overrides, district_checker
 from .errors import BadParameter, InvalidUpload
 from .geocode.chain import GeocoderChain
-from .geocode.district import check_district
+from .geocode.district import MISMATCH, DistrictCheck, check_district
 from .ingest import ingest
 from .model import Problem, ShopRow, Store
 from .store import audit, overrides
@@ -168,6 +168,7 @@ class JobRunner:
             if not self.uploads.claim(upload_id, self.owner, self.stale_after):
                 return (self.uploads.get(upload_id) or {}).get("status", "unknown")
             try:
+                self._check_supplied_points(upload_id)
                 refused = self._geocode_pending(upload_id, progress)
                 if refused is None:
                     return "running"  # stopping: the next process resumes the job
@@ -183,6 +184,22 @@ class JobRunner:
                 except JobLost:
                     pass
                 raise
+
+    def _check_supplied_points(self, upload_id: int) -> None:
+        """Coordinates a list brings are checked against the district its address names, like geocoded ones.
+
+        A list's own coordinates are wrong often enough (another branch's point, a
+        typo in a digit) that they deserve the same check before drivers meet them.
+        """
+        tolerance = self.settings["DISTRICT_TOLERANCE_M"]
+        checks = []
+        for row, db_row in self.uploads.rows(upload_id, status="done"):
+            if db_row.district_check is not None or db_row.provider != "supplied":
+                continue
+            check = check_district(row.address or row.jibun_address, db_row.lon, db_row.lat, tolerance_m=tolerance)
+            checks.append((row.line, check.status, mismatch_reason(check)))
+        if checks:
+            self.uploads.record_checks(upload_id, self.owner, checks)
 
     def _geocode_pending(self, upload_id: int, progress: Progress | None) -> dict[str, str]:
         job_row = self.uploads.get(upload_id)
@@ -219,8 +236,7 @@ class JobRunner:
                 district_check=check.status,
                 reason="; ".join(filter(None, [
                     outcome.reason,  # why better providers did not answer
-                    check.status == "mismatch" and
-                    f"point lies in {check.found_name or 'no district'}, address names {check.expected_name}",
+                    mismatch_reason(check),
                 ])) or None,
             )
 
@@ -306,6 +322,12 @@ class JobRunner:
             repo.set_live(conn, version)
         LOGGER.info("upload %s became live version %s: %s shops (%s)", upload_id, version, count, job_row["mode"])
         return version
+
+
+def mismatch_reason(check: DistrictCheck) -> str | None:
+    if check.status != MISMATCH:
+        return None
+    return f"point lies in {check.found_name or 'no district'}, address names {check.expected_name}"
 
 
 def completed_report(report: dict[str, Any], rows: list[tuple[ShopRow, Any]], refused: dict[str, str]) -> dict[str, Any]:

@@ -122,6 +122,23 @@ def test_a_point_in_another_district_is_listed_for_review(kakao_app, kakao_fake,
     assert warnings and "부산" in warnings[0]["problem"]
 
 
+def test_supplied_coordinates_are_checked_against_the_named_district(client, admin_headers):
+    data = ("업체명,업종,주소,위도,경도\n"
+            "시청앞 가게,음식점업,서울특별시 중구 세종대로 110,37.5663,126.9779\n"
+            "엉뚱한 좌표,음식점업,서울특별시 종로구 종로 1,35.1796,129.0756\n"  # 부산's point for a 종로 address
+            "주소 없음,음식점업,,37.5700,126.9800\n").encode()
+    response = upload(client, admin_headers, data)
+    assert response.status_code == 201, response.get_json()
+    report = response.get_json()["report"]
+    assert report["district_check"] == {"verified": 1, "mismatch": 1, "unchecked": 1}
+    warning = next(p for p in report["problems"] if p["problem"].startswith("district mismatch"))
+    assert (warning["line"], warning["column"], warning["severity"]) == (3, "주소", "warning")
+    assert "부산" in warning["problem"] and "종로구" in warning["problem"]
+    review = client.get("/admin/v1/review", headers=admin_headers).get_json()
+    assert [item["name"] for item in review["mismatches"]["items"]] == ["엉뚱한 좌표"]
+    assert review["mismatches"]["items"][0]["precision"] == "supplied"
+
+
 def test_unknown_upload_is_404(client, admin_headers):
     assert client.get("/admin/v1/uploads/999", headers=admin_headers).status_code == 404
     assert client.get("/admin/v1/uploads/1").status_code == 401

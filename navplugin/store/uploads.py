@@ -138,6 +138,18 @@ class UploadStore:
                     for result in results
                 ])
 
+    def record_checks(self, upload_id: int, owner: str, checks: list[tuple[int, str, str | None]]) -> None:
+        """District checks of rows placed already: (line, status, reason); counters unchanged."""
+        r = schema.upload_rows.c
+        with self.engine.begin() as conn:
+            self.assert_owner(conn, upload_id, owner)
+            conn.execute(
+                update(schema.upload_rows)
+                .where(and_(r.upload_id == upload_id, r.line == bindparam("row_line")))
+                .values(district_check=bindparam("new_check"), reason=bindparam("new_reason")),
+                [{"row_line": line, "new_check": status, "new_reason": reason} for line, status, reason in checks],
+            )
+
     @staticmethod
     def assert_owner(conn: Any, upload_id: int, owner: str, done: int = 0, failed: int = 0) -> None:
         """Beat the job's heartbeat (and add to its counters) as its owner, or raise ``JobLost``."""
