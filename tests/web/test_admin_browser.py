@@ -39,9 +39,11 @@ FIRST_LIST = ("업체명,업종,주소\n"
 UNPLACEABLE_LIST = ("업체명,업종,주소\n"
                     "어디에도 없는 가게,한식,화성 우주기지 1\n"
                     "종로 떡집,떡,서울특별시 종로구 종로 1\n")
-SECOND_LIST = ("업체명,업종,주소\n"
-               "인사동 찻집,전통찻집,서울특별시 종로구 인사동길 30\n"
-               "종로 떡집,떡,서울특별시 종로구 종로 1\n")
+# The third shop's own coordinates are 부산's, for a 종로 address: a district mismatch to review.
+SECOND_LIST = ("업체명,업종,주소,위도,경도\n"
+               "인사동 찻집,전통찻집,서울특별시 종로구 인사동길 30,,\n"
+               "종로 떡집,떡,서울특별시 종로구 종로 1,,\n"
+               "엉뚱한 좌표 식당,한식,서울특별시 종로구 종로 5,35.1796,129.0756\n")
 
 
 def _browser_missing() -> str:
@@ -194,12 +196,14 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
     second_file = tmp_path / "second.csv"
     second_file.write_text(SECOND_LIST, encoding="utf-8")
     _upload(page, second_file, skip_invalid=False)
-    assert page.is_visible("#report-empty")
+    warnings = _report_rows(page)
+    assert [(cells[0], cells[1], cells[4]) for cells in warnings] == [("4", "주소", "경고")]
+    assert "district mismatch" in warnings[0][3] and "부산" in warnings[0][3]
     second_version = _live_version(base)
     assert second_version != first_version
     _, shops = _wait_for(lambda: (lambda v, s: (v, s) if v == second_version else None)(*_nearby(base)),
                          "nearby to answer from the second upload")
-    assert set(shops) == {"인사동 찻집", "종로 떡집"}
+    assert set(shops) == {"인사동 찻집", "종로 떡집"}  # the third is in 부산, out of range
     teahouse = shops["인사동 찻집"]
     _shot(page, "03-second-upload")
 
@@ -247,6 +251,32 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
     corrected = _wait_for(moved, "the shop's detail to show the dragged position")
     assert corrected["dataset_version"] not in (first_version, second_version)
 
+    # the shop whose own coordinates lie in 부산 is listed as a mismatch; its red pin is dragged too
+    page.locator("#mismatch-count", has_text="1").wait_for()
+    page.click('#mismatch-list button:has-text("엉뚱한 좌표 식당")')
+    wrong = page.locator('.leaflet-marker-icon.pin-mismatch[title="엉뚱한 좌표 식당"]')
+    wrong.wait_for(state="visible")
+    box = wrong.bounding_box()
+    start_x, start_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(start_x, start_y)
+    page.mouse.down()
+    page.mouse.move(start_x - 40, start_y - 30, steps=8)
+    page.mouse.up()
+    page.locator("#pin-edit").wait_for(state="visible")
+    page.fill("#pin-reason", "파일의 좌표가 다른 지점의 것")
+    page.click("#pin-save")
+    mismatch_id = next(item["id"] for item in _call(f"{base}/v1/changes?since=0")[1]["upserts"]
+                       if item["name"] == "엉뚱한 좌표 식당")
+
+    def placed_by_hand() -> Any:
+        status, body = _call(f"{base}/v1/stores/{mismatch_id}")
+        return body["item"] if status == 200 and body["item"]["precision"] == "manual" else None
+
+    item = _wait_for(placed_by_hand, "the mismatched shop to carry the dragged pin")
+    assert item["lat"] > 35.1796 and item["lon"] < 129.0756  # dragged up and to the left
+    page.locator("#review-message", has_text="저장했습니다").wait_for()
+    _shot(page, "05b-mismatch-pin-saved")
+
     # 5. versions: see what the second list changed, then switch back to the first
     page.click("[data-tab=versions]")
     page.wait_for_selector(f'#versions-table tr[data-version="{first_version}"]')
@@ -254,7 +284,7 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
     page.select_option("#diff-to", str(second_version))
     page.click("#diff-form button[type=submit]")
     page.wait_for_selector("#diff-result:not([hidden])")
-    assert "추가 1, 삭제 1" in page.inner_text("#diff-counts")
+    assert "추가 2, 삭제 1" in page.inner_text("#diff-counts")
     assert "인사동 찻집" in page.inner_text("#diff-added")
     assert "종로 국밥" in page.inner_text("#diff-removed")
     _shot(page, "06-diff")
