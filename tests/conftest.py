@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 
 from navplugin import create_app
 from navplugin.store import schema
+from navplugin.store.engine import make_engine
+from navplugin.store.repository import Repository
 
 ADMIN_TOKEN = "test-admin-token"
 # One database per test run, so two runs on one machine never share tables; dropped at the end.
@@ -82,6 +84,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         pytest.skip(error)
     _reset_postgres()
     return POSTGRES_URL
+
+
+@pytest.fixture
+def repository(database_url: str) -> Iterator[Repository]:
+    """A repository with the current schema on the throwaway database."""
+    repo = Repository(make_engine(database_url))
+    repo.create_schema()
+    yield repo
+    repo.engine.dispose()
 
 
 @pytest.fixture

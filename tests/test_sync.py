@@ -99,14 +99,6 @@ def test_replaying_changes_from_any_version_reaches_the_live_list(tmp_path, step
         repo.engine.dispose()
 
 
-@pytest.fixture
-def repository(database_url):
-    repo = Repository(make_engine(database_url))
-    repo.create_schema()
-    yield repo
-    repo.engine.dispose()
-
-
 def test_versions_no_longer_kept_are_gone_and_future_ones_are_bad(repository):
     versions = [repository.add_version([shop("S-01", n)], source="upload", total_rows=1, report={})
                 for n in range(4)]

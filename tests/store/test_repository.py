@@ -14,14 +14,6 @@ from navplugin.store.engine import make_engine
 from navplugin.store.repository import Repository
 
 
-@pytest.fixture
-def repository(database_url):
-    repo = Repository(make_engine(database_url))
-    repo.create_schema()
-    yield repo
-    repo.engine.dispose()
-
-
 def store(number: int, lon: float = 127.0, lat: float = 37.5, **fields) -> Store:
     return Store(id=f"bg-{number:04d}", name=f"가게 {number}", lon=lon, lat=lat,
                  provider="supplied", precision="supplied", **fields)

@@ -145,6 +145,16 @@ def _upload(page: Any, path: Path, *, skip_invalid: bool, outcome: str = "done")
         assert "실패" in page.inner_text("#upload-status")
 
 
+def _drag(page: Any, marker: Any, dx: float, dy: float) -> None:
+    """A real mouse drag of a map marker by (dx, dy) pixels, as an admin's hand moves it."""
+    box = marker.bounding_box()
+    start_x, start_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(start_x, start_y)
+    page.mouse.down()
+    page.mouse.move(start_x + dx, start_y + dy, steps=12)
+    page.mouse.up()
+
+
 def _report_rows(page: Any) -> list[list[str]]:
     return page.eval_on_selector_all("#report-table tbody tr", "rows => rows.map(r => "
                                      "[...r.cells].map(c => c.textContent))")
@@ -225,12 +235,7 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
     page.click(f'#live-list button[data-store-id="{teahouse["id"]}"]')
     pin = page.locator('.leaflet-marker-icon.pin-selected[title="인사동 찻집"]')
     pin.wait_for(state="visible")
-    box = pin.bounding_box()
-    start_x, start_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(start_x, start_y)
-    page.mouse.down()
-    page.mouse.move(start_x + 90, start_y + 60, steps=12)
-    page.mouse.up()
+    _drag(page, pin, 90, 60)
     form = page.locator("#pin-edit")
     form.wait_for(state="visible")
     assert form.get_attribute("data-store-id") == teahouse["id"]
@@ -256,12 +261,7 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
     page.click('#mismatch-list button:has-text("엉뚱한 좌표 식당")')
     wrong = page.locator('.leaflet-marker-icon.pin-mismatch[title="엉뚱한 좌표 식당"]')
     wrong.wait_for(state="visible")
-    box = wrong.bounding_box()
-    start_x, start_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(start_x, start_y)
-    page.mouse.down()
-    page.mouse.move(start_x - 40, start_y - 30, steps=8)
-    page.mouse.up()
+    _drag(page, wrong, -40, -30)
     page.locator("#pin-edit").wait_for(state="visible")
     page.fill("#pin-reason", "파일의 좌표가 다른 지점의 것")
     page.click("#pin-save")
