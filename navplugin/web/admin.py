@@ -37,6 +37,16 @@ def require_token() -> None:
     g.admin = admin
 
 
+@blueprint.after_request
+def revalidate(response: Response) -> Response:
+    """Admin reads carry an ETag too, but every use revalidates: an admin must see the latest state."""
+    if request.method == "GET" and response.status_code == 200:
+        response.headers["Cache-Control"] = "private, no-cache"
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
 def current_admin() -> Admin:
     return g.admin
 

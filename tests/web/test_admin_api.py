@@ -301,3 +301,17 @@ def test_audit_pages_back_and_filters(client):
     overrides = client.get("/admin/v1/audit?action=store.override", headers=AS_ALICE).get_json()["items"]
     assert len(overrides) == 5 and {e["action"] for e in overrides} == {"store.override"}
     assert_problem(client.get("/admin/v1/audit?action=drop", headers=AS_ALICE), 400, "action")
+
+
+def test_admin_reads_revalidate_with_etags(client):
+    uploaded(client, csv(ROW_A))
+    for path in ("/admin/v1/versions", "/admin/v1/audit", "/admin/v1/stores/A-1", "/admin/v1/review"):
+        first = client.get(path, headers=AS_ALICE)
+        assert first.status_code == 200 and first.headers["Cache-Control"] == "private, no-cache"
+        etag = first.headers["ETag"]
+        again = client.get(path, headers={**AS_ALICE, "If-None-Match": etag})
+        assert again.status_code == 304 and again.get_data() == b""
+    before = client.get("/admin/v1/versions", headers=AS_ALICE).headers["ETag"]
+    uploaded(client, csv(ROW_A, ROW_B))
+    changed = client.get("/admin/v1/versions", headers={**AS_ALICE, "If-None-Match": before})
+    assert changed.status_code == 200 and changed.headers["ETag"] != before
