@@ -180,11 +180,15 @@ def activate_command(version: int) -> None:
     """Make a kept dataset version live (roll back or forward); audited as 'cli'."""
     service = _service()
     try:
-        previous = service.curator.activate(version, "cli")
+        activation = service.curator.activate(version, "cli")
     except NavpluginError as exc:
         raise click.ClickException(exc.detail) from None
-    click.echo(f"version {version} is live (was {previous}); serving processes follow within "
-               f"{service.settings['INDEX_POLL_SECONDS']:g} s")
+    if activation.version != version:
+        click.echo(f"version {version} with the corrections standing now is live as version {activation.version} "
+                   f"({len(activation.revoked_kept_out)} revoked shops kept out, "
+                   f"{len(activation.corrections_reapplied)} corrections applied)")
+    click.echo(f"version {activation.version} is live (was {activation.previous}); serving processes follow "
+               f"within {service.settings['INDEX_POLL_SECONDS']:g} s")
 
 
 def init_app(app: Flask) -> None:

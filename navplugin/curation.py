@@ -152,6 +152,19 @@ class Outcome:
     changes: dict[str, tuple[Any, Any]]
 
 
+@dataclass(frozen=True)
+class Activation:
+    requested: int
+    version: int  # what went live: ``requested`` itself, or a copy of it with the standing corrections
+    previous: int | None
+    revoked_kept_out: list[str]
+    corrections_reapplied: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"version": self.version, "live": True, "requested": self.requested, "previous": self.previous,
+                "revoked_kept_out": self.revoked_kept_out, "corrections_reapplied": self.corrections_reapplied}
+
+
 class Curator:
     """Admin corrections against one repository."""
 
@@ -254,13 +267,41 @@ class Curator:
                          reason=reason, back_in_list=bool(back))
         return Outcome(version, back[0] if back else None, {})
 
-    def activate(self, version: int, actor: str) -> int | None:
-        """Roll back or forward: serve a kept version exactly as it was written."""
-        with self.repository.writing() as conn:
-            if not self.repository.version_exists(conn, version):
+    def activate(self, version: int, actor: str) -> Activation:
+        """Roll back or forward to a kept version, keeping the corrections that stand now.
+
+        A rollback undoes a bad list, not the admins' work: a shop revoked since that
+        version stays hidden and a corrected pin stays corrected. When the version
+        lacks none of the standing corrections it goes live as it is; otherwise a
+        copy of it with them applied does (``source`` "activate", based on it).
+        """
+        repo = self.repository
+        with repo.writing() as conn:
+            if not repo.version_exists(conn, version):
                 raise NotFound(f"no dataset version {version}")
-            previous = self.repository.live_version_in(conn)
-            self.repository.set_live(conn, version)
+            previous = repo.live_version_in(conn)
+            revoked, corrected = [], []
+            for store_id, override in overrides.all_in(conn).items():
+                store = repo.store_in(conn, version, store_id)
+                if store is None:
+                    continue
+                if override.revoked:
+                    revoked.append(store_id)
+                    continue
+                applied = apply_override(store, override.fields, self.district_check)
+                if applied != store:
+                    corrected.append(applied)
+            live = version
+            if revoked or corrected:
+                live = repo.insert_version(conn, source="activate", total_rows=0, report={}, uploaded_by=actor,
+                                           base_version=version,
+                                           note=f"version {version} with the corrections standing now")
+                repo.copy_stores(conn, version, live, leave_out=[*revoked, *(s.id for s in corrected)])
+                repo.insert_stores(conn, live, corrected)
+                repo.count_stores(conn, live)
+            repo.set_live(conn, live)
             audit.record(conn, actor=actor, action="version.activate", target=f"version:{version}",
-                         version=version, previous=previous)
-        return previous
+                         version=live, previous=previous, revoked_kept_out=revoked,
+                         corrections_reapplied=[s.id for s in corrected])
+        return Activation(requested=version, version=live, previous=previous,
+                          revoked_kept_out=revoked, corrections_reapplied=[s.id for s in corrected])

@@ -189,9 +189,9 @@ def version_diff(a: int, b: int) -> Response:
 @blueprint.post("/versions/<int:version>/activate")
 def activate(version: int) -> Response:
     svc = service()
-    previous = svc.curator.activate(version, current_admin().name)
-    svc.version_committed(version)
-    return json_response({"version": version, "live": True, "previous": previous})
+    activation = svc.curator.activate(version, current_admin().name)
+    svc.version_committed(activation.version)
+    return json_response(activation.as_dict())
 
 
 # -- corrections -------------------------------------------------------------------------------

@@ -113,7 +113,8 @@ def test_rollback_and_forward_switch_the_answers_atomically(client):
     second = uploaded(client, csv(ROW_C))
     assert live_ids(client) == ["A-3"]
     response = client.post(f"/admin/v1/versions/{first}/activate", headers=AS_ALICE)
-    assert response.get_json() == {"version": first, "live": True, "previous": second}
+    assert response.get_json() == {"version": first, "live": True, "requested": first, "previous": second,
+                                   "revoked_kept_out": [], "corrections_reapplied": []}
     assert live_ids(client) == ["A-1", "A-2"]
     assert nearby(client).get_json()["dataset_version"] == first
     client.post(f"/admin/v1/versions/{second}/activate", headers=AS_ALICE)
@@ -132,6 +133,27 @@ def test_every_serving_process_follows_an_activation(make_app):
         time.sleep(0.05)
     assert nearby(reader).get_json()["dataset_version"] == first
     assert live_ids(reader) == ["A-1", "A-2"]
+
+
+def test_rollback_undoes_a_list_but_not_the_admins_corrections(client):
+    first = uploaded(client, csv(ROW_A, ROW_B, ROW_C))
+    client.patch("/admin/v1/stores/A-1", headers=AS_ALICE, json={"lat": 37.5669, "lon": 126.9921, "reason": "입구"})
+    client.post("/admin/v1/stores/A-3/revoke", headers=AS_ALICE, json={"reason": "지정 취소"})
+    uploaded(client, csv(ROW_D))  # a bad list: all but one shop gone
+    body = client.post(f"/admin/v1/versions/{first}/activate", headers=AS_ALICE).get_json()
+    assert body["requested"] == first and body["version"] > first
+    assert (body["revoked_kept_out"], body["corrections_reapplied"]) == (["A-3"], ["A-1"])
+    assert live_ids(client) == ["A-1", "A-2"]
+    item = client.get("/v1/stores/A-1").get_json()["item"]
+    assert (item["lat"], item["lon"], item["precision"]) == (37.5669, 126.9921, "manual")
+    info = client.get("/admin/v1/versions", headers=AS_ALICE).get_json()["items"][0]
+    assert (info["version"], info["source"], info["base_version"], info["live"]) == (body["version"], "activate",
+                                                                                     first, True)
+    diff = client.get(f"/admin/v1/versions/{first}/diff/{body['version']}", headers=AS_ALICE).get_json()
+    assert diff["counts"] == {"added": 0, "removed": 1, "changed": 1}
+    entry = client.get("/admin/v1/audit?action=version.activate", headers=AS_ALICE).get_json()["items"][0]
+    assert entry["target"] == f"version:{first}" and entry["version"] == body["version"]
+    assert entry["details"]["revoked_kept_out"] == ["A-3"]
 
 
 # -- merge and replace ----------------------------------------------------------------------------
@@ -279,8 +301,10 @@ def test_every_admin_action_is_audited_with_the_token_name(client):
     override = next(e for e in items if e["action"] == "store.override")
     assert override["target"] == "store:A-1"
     assert override["details"] == {"reason": "전화", "fields": {"phone": {"from": "02-2266-7052", "to": "02-1"}}}
-    activation = items[0]
-    assert activation["version"] == first and activation["details"]["previous"] == first + 2
+    activation = items[0]  # version 1 with the phone correction and the revocation standing now: version 4
+    assert activation["target"] == f"version:{first}" and activation["version"] == first + 3
+    assert activation["details"] == {"previous": first + 2, "revoked_kept_out": ["A-2"],
+                                     "corrections_reapplied": ["A-1"]}
     assert all(e["at"].endswith("+00:00") for e in items)
 
 

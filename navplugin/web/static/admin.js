@@ -478,7 +478,10 @@
     try {
       const answer = await api(`versions/${version}/activate`, { method: "POST" });
       await loadVersions();  // it clears the message line
-      notice("versions-message", `버전 ${answer.version} 운영 중 (이전: ${answer.previous ?? "없음"})`);
+      const kept = answer.version === answer.requested ? ""
+        : ` — 버전 ${answer.requested}에 현재 수정 사항(지정 취소 ${answer.revoked_kept_out.length}곳, ` +
+          `수정 ${answer.corrections_reapplied.length}곳)을 반영`;
+      notice("versions-message", `버전 ${answer.version} 운영 중 (이전: ${answer.previous ?? "없음"})${kept}`);
     } catch (error) {
       report("versions-message", error);
     }
