@@ -34,7 +34,7 @@ class Service:
         self.repository.create_schema()
         self.tokens = AdminTokens.from_settings(self.settings["ADMIN_TOKENS"], self.settings["ADMIN_TOKEN"])
         self.chain = GeocoderChain.from_settings(self.settings)
-        self.holder = IndexHolder(self.repository.live_version, self.repository.iter_stores,
+        self.holder = IndexHolder(self.repository.live_version, self.repository.load_kept_stores,
                                   prepare=lambda index: formats.warm(index.stores))
         self.uploads = UploadStore(self.repository.engine)
         self.runner = jobs.JobRunner(self.repository, self.uploads, self.chain, self.settings,

@@ -34,11 +34,8 @@ def changes_since(repository: Repository, index: StoreIndex, since: int) -> Chan
     live = index.version
     if since == live:
         return Changes(since, live, [], [])
-    if since == 0:
-        before: list[Store] = []
-    elif repository.has_version(since):
-        before = repository.load_stores(since)
-    else:
+    before: list[Store] | None = [] if since == 0 else repository.load_kept_stores(since)
+    if before is None:
         newest = repository.newest_version() or 0
         if since < newest:
             raise Gone(f"dataset version {since} is no longer kept, so there is nothing to diff it against; "

@@ -246,11 +246,18 @@ class StoreIndex:
         return mask
 
 
+LOAD_ATTEMPTS = 5
+
+
 class IndexHolder:
-    """Holds the live index of this process and rebuilds it when the live version changes."""
+    """Holds the live index of this process and rebuilds it when the live version changes.
+
+    ``load_stores(version)`` gives the version's shops, or None when the version
+    was dropped before they could be read (then the live version is read again).
+    """
 
     def __init__(self, load_version: Callable[[], int | None],
-                 load_stores: Callable[[int], Iterable[Store]],
+                 load_stores: Callable[[int], Iterable[Store] | None],
                  prepare: Callable[[StoreIndex], None] | None = None) -> None:
         self._load_version = load_version
         self._load_stores = load_stores
@@ -267,12 +274,19 @@ class IndexHolder:
     def refresh(self) -> bool:
         """Rebuild if the live version differs from the loaded one; True when a new index was swapped in."""
         with self._build_lock:
-            version = self._load_version()
-            current = self._index
-            if current is not None and current.version == version:
-                return False
-            stores = list(self._load_stores(version)) if version is not None else []
-            index = StoreIndex(stores, version)
+            for _attempt in range(LOAD_ATTEMPTS):
+                version = self._load_version()
+                current = self._index
+                if current is not None and current.version == version:
+                    return False
+                loaded = self._load_stores(version) if version is not None else []
+                if loaded is not None:
+                    break
+                # The version was dropped between reading it and reading its shops: a newer one is live.
+                LOGGER.info("version %s was dropped while loading; reading the live version again", version)
+            else:
+                raise RuntimeError(f"the live version kept changing while loading it ({LOAD_ATTEMPTS} attempts)")
+            index = StoreIndex(list(loaded), version)
             index.tree_5179  # the along-route tree, built here rather than in the first route request
             if self._prepare is not None:
                 self._prepare(index)

@@ -26,6 +26,7 @@ from .engine import as_utc
 
 LOGGER = logging.getLogger(__name__)
 INSERT_BATCH = 2000
+WRITE_LOCK_KEY = 0x6E6176706C7567  # "navplug": the advisory lock all writers of versions share
 DELETE_BATCH = 500  # ids per IN (...) list, well under any driver's parameter limit
 
 
@@ -93,14 +94,18 @@ class Repository:
     def writing(self) -> Iterator[Connection]:
         """A transaction that holds the write turn until it commits.
 
-        Its first statement writes the live-version row, which takes PostgreSQL's row
-        lock or SQLite's write lock: a second writer, in any process, waits here and
-        then reads the live version the first one left, so no change is built on a
-        stale version.
+        Its first statement takes a lock held to the end of the transaction:
+        PostgreSQL's transaction-level advisory lock, or SQLite's write lock (any
+        write statement takes it, even one that changes no row). A second writer, in
+        any process, waits there and then reads the live version the first one left,
+        so no change is built on a stale version, even on an empty database.
         """
         with self._write_lock, self.engine.begin() as conn:
-            conn.execute(update(schema.live_dataset).where(schema.live_dataset.c.id == 1)
-                         .values(id=schema.live_dataset.c.id))
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+            else:
+                conn.execute(update(schema.live_dataset).where(schema.live_dataset.c.id == 1)
+                             .values(id=schema.live_dataset.c.id))
             yield conn
 
     def add_version(
@@ -269,6 +274,18 @@ class Repository:
 
     def load_stores(self, version: int) -> list[Store]:
         return list(self.iter_stores(version))
+
+    def load_kept_stores(self, version: int) -> list[Store] | None:
+        """A version's shops, or None when the version is not kept (any more).
+
+        Dropping a version deletes its shops and its row in one transaction, and
+        one query reads the shops from one snapshot: so the shops read are the whole
+        version unless the drop came first, and then the version's row is gone too.
+        An empty list read from a version that was just dropped is never taken for
+        an empty version.
+        """
+        stores = self.load_stores(version)
+        return stores if self.has_version(version) else None
 
     def versions(self) -> list[VersionInfo]:
         live = self.live_version()

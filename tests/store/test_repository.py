@@ -123,3 +123,48 @@ def test_concurrent_corrections_from_two_processes_all_land(database_url):
     assert [s.phone for s in live] == [f"02-{n}" for n in range(8)]
     for repo in repos:
         repo.engine.dispose()
+
+
+def test_first_writers_on_an_empty_database_take_turns(database_url):
+    """Two processes writing the very first versions at once: one waits for the other, and both land."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    repos = [Repository(make_engine(database_url)) for _ in range(2)]
+    repos[0].create_schema()
+    spans = []
+
+    def write(n: int) -> int:
+        with repos[n].writing() as conn:
+            entered = time.monotonic()
+            time.sleep(0.3)  # long enough for the other writer to arrive while this one holds the turn
+            version = repos[n].insert_version(conn, source="upload", total_rows=1, report={})
+            repos[n].insert_stores(conn, version, [store(n)])
+            repos[n].set_live(conn, version)
+            spans.append((entered, time.monotonic()))
+        return version
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        versions = sorted(pool.map(write, range(2)))
+    (_, first_out), (second_in, _) = sorted(spans)
+    assert second_in >= first_out, "two writers were inside at once"
+    assert versions == [1, 2] and repos[0].live_version() == 2  # the later writer went live last
+    for repo in repos:
+        repo.engine.dispose()
+
+
+def test_a_dropped_version_reads_as_gone_not_empty(repository):
+    first = add(repository, [store(1)])
+    empty = add(repository, [])
+    add(repository, [store(2)])
+    assert repository.load_kept_stores(empty) == []
+    repository.prune(1)
+    assert repository.load_kept_stores(first) is None and repository.load_kept_stores(empty) is None
+
+
+def test_index_holder_reads_the_live_version_again_when_its_version_was_dropped():
+    live = iter([1, 2])
+    shops = {1: None, 2: [store(7)]}  # version 1 went between reading the live version and its shops
+    holder = IndexHolder(lambda: next(live), lambda version: shops[version])
+    assert holder.refresh()
+    assert holder.index.version == 2 and [s.id for s in holder.index.stores] == ["bg-0007"]
