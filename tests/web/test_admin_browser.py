@@ -375,3 +375,34 @@ def test_a_stale_token_returns_to_sign_in_and_a_read_only_token_changes_nothing(
     assert rows.count("upload.dry_run") == 60 and len(rows) > 60  # all of them, and what came before
     assert page.is_hidden("#audit-more")
     assert page.script_errors == []
+
+
+def test_a_shop_name_with_markup_is_shown_as_text(page) -> None:
+    """Names come from uploaded files: the map's tooltips show them as written, never as HTML."""
+    base = page.base_url
+    client = page.app.test_client()
+    listing = ("업체명,업종,주소,위도,경도\n"
+               "<b>굵은</b> 국수,한식,서울특별시 종로구 종로 1,37.5703,126.9793\n"
+               "<img src=/x>,한식,서울특별시 종로구 종로 5,37.5705,126.9810\n")
+    placed = client.post("/admin/v1/uploads", headers={"Authorization": f"Bearer {TOKEN}"},
+                         data={"file": (io.BytesIO(listing.encode("utf-8")), "list.csv"), "wait": "30"})
+    assert placed.status_code == 201, placed.get_json()
+    page.goto(f"{base}/admin/")
+    page.fill("#token", TOKEN)
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")
+    page.click("[data-tab=review]")
+    page.wait_for_selector('#district-names option[value="서울특별시 종로구"]', state="attached")
+    page.fill("#district-input", "서울특별시 종로구")
+    page.click("#district-form button[type=submit]")
+    page.click('#live-list button:has-text("<b>굵은</b> 국수")')
+    pin = page.locator('.leaflet-marker-icon.pin-selected[title="<b>굵은</b> 국수"]')
+    pin.wait_for(state="visible")
+    pin.hover()
+    tooltip = page.locator(".leaflet-tooltip", has_text="굵은")
+    tooltip.wait_for(state="visible")
+    assert "<b>굵은</b> 국수" in tooltip.inner_text()
+    assert tooltip.locator("b").count() == 0
+    assert page.locator(".leaflet-tooltip img, .leaflet-pane img[src='/x']").count() == 0
+    _shot(page, "10-markup-as-text")
+    assert page.script_errors == []

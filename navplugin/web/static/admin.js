@@ -287,7 +287,7 @@
       // tooltip), so the slivers their separate simplification leaves between them show land, not sea
       style: level === "sido" ? { color: "#3b4a5a", weight: 1.5, fillColor: "#eef2e6", fillOpacity: 1 }
         : { color: "#7a8a99", weight: 1, fillColor: "#eef2e6", fillOpacity: 0 },
-      onEachFeature: (feature, layer) => layer.bindTooltip(feature.properties.name, { sticky: true }),
+      onEachFeature: (feature, layer) => layer.bindTooltip(element("span", feature.properties.name), { sticky: true }),
     });
     state.districts.push(...collection.features);
     const names = [...new Set(state.districts.map((feature) => feature.properties.name))].sort();
@@ -351,7 +351,7 @@
       draggable: state.role !== "read", title: store.name, alt: store.name,
       icon: new L.Icon.Default({ className }), zIndexOffset: 1000,
     }).addTo(state.map);
-    marker.bindTooltip(`${store.name} (${store.id})`);
+    marker.bindTooltip(element("span", `${store.name} (${store.id})`));  // a string would be parsed as HTML
     marker.on("dragstart", () => cancelMove());
     marker.on("dragend", () => askReason(store, marker));
     return marker;
@@ -419,7 +419,7 @@
       state.liveLayer.clearLayers();
       for (const store of data.items) {
         L.circleMarker([store.lat, store.lon], { radius: 6, color: "#1f5fa8", weight: 2, fillOpacity: 0.7 })
-          .bindTooltip(store.name).on("click", () => selectShop(store)).addTo(state.liveLayer);
+          .bindTooltip(element("span", store.name)).on("click", () => selectShop(store)).addTo(state.liveLayer);
       }
       $("live-list").replaceChildren(...data.items.map((store) => {
         const button = element("button", store.name, "link");
