@@ -15,7 +15,8 @@ from dataclasses import dataclass
 LOGGER = logging.getLogger(__name__)
 
 ROLES = ("admin", "read")
-MIN_TOKEN_LENGTH = 16  # shorter tokens are accepted but logged as weak
+MIN_TOKEN_LENGTH = 16
+MAX_NAME_LENGTH = 64  # what the audit log's actor column holds  # shorter tokens are accepted but logged as weak
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,9 @@ class AdminTokens:
             role = role.strip() or "admin"
             if not sep or not name.strip() or not secret.strip():
                 raise ValueError(f"NAVPLUGIN_ADMIN_TOKENS: expected name:token[:role], got {entry.split(':')[0]!r}:…")
+            if len(name.strip()) > MAX_NAME_LENGTH:
+                raise ValueError(f"NAVPLUGIN_ADMIN_TOKENS: name {name.strip()[:20]!r}… is longer than "
+                                 f"{MAX_NAME_LENGTH} characters")
             if role not in ROLES:
                 raise ValueError(f"NAVPLUGIN_ADMIN_TOKENS: role of {name!r} must be one of {', '.join(ROLES)}")
             tokens.append(_Token(Admin(name.strip(), role), secret.strip().encode()))

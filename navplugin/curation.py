@@ -25,7 +25,7 @@ from .errors import BadParameter, Conflict, NotFound
 from .geocode.district import check_district
 from .ingest.validate import FIRST_FOUNDED_YEAR, LAT_RANGE, LON_RANGE, this_year
 from .model import Store
-from .store import audit, overrides
+from .store import audit, overrides, schema
 from .store.overrides import Override
 from .store.repository import Repository
 
@@ -39,6 +39,12 @@ MAX_REASON = 500
 MAX_TEXT = 300
 
 DistrictCheck = Callable[[str | None, float, float], str]  # (address, lon, lat) -> verified | mismatch | unchecked
+
+
+def text_limit(name: str) -> int:
+    """The longest text a field takes: its column's length where it has one."""
+    length = getattr(schema.stores.c[name].type, "length", None)
+    return min(MAX_TEXT, length) if length else MAX_TEXT
 
 
 def reason_of(body: Mapping[str, Any]) -> str:
@@ -60,8 +66,9 @@ def parse_fields(body: Mapping[str, Any]) -> dict[str, Any]:
     for name in TEXT_FIELDS:
         if name in body:
             value = body[name]
-            if value is not None and not isinstance(value, str) or (isinstance(value, str) and len(value) > MAX_TEXT):
-                raise BadParameter(name, f"Field '{name}' must be text of at most {MAX_TEXT} characters, or null")
+            longest = text_limit(name)
+            if value is not None and not isinstance(value, str) or (isinstance(value, str) and len(value) > longest):
+                raise BadParameter(name, f"Field '{name}' must be text of at most {longest} characters, or null")
             value = value.strip() if isinstance(value, str) else None
             if name == "name" and not value:
                 raise BadParameter(name, "Field 'name' cannot be empty")
@@ -78,8 +85,8 @@ def parse_fields(body: Mapping[str, Any]) -> dict[str, Any]:
     for name, (low, top) in POINT_FIELDS.items():
         if name in body:
             value = body[name]
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) \
-                    or not low <= value <= top:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= top \
+                    or not math.isfinite(value):  # the range first: a huge integer has no float
                 raise BadParameter(name, f"Field '{name}' must be a number between {low:g} and {top:g} "
                                          "(inside South Korea)")
             fields[name] = float(value)
@@ -108,9 +115,11 @@ def apply_override(store: Store, fields: Mapping[str, Any], district_check: Dist
         changes.update(precision="manual", provider="admin")
         changes.setdefault("entrance_lon", None)
         changes.setdefault("entrance_lat", None)
-    if "lon" in changes or "address" in changes:
-        changes["district_check"] = district_check(changes.get("address", base.address),
-                                                   changes.get("lon", base.lon), changes.get("lat", base.lat))
+    if {"lon", "address", "jibun_address"} & changes.keys():
+        # The address the check reads, as for an uploaded row: the road address, else the 지번.
+        address = changes.get("address", base.address) or changes.get("jibun_address", base.jibun_address)
+        changes["district_check"] = district_check(address, changes.get("lon", base.lon),
+                                                   changes.get("lat", base.lat))
     replaced = {name: getattr(base, name) for name, value in changes.items() if getattr(base, name) != value}
     if not replaced:
         return base
@@ -194,10 +203,12 @@ class Curator:
         """Correct a live shop's fields; the correction stands over later uploads."""
         with self.repository.writing() as conn:
             live = self._live(conn)
+            standing = overrides.get(conn, store_id)
+            if standing is not None and standing.revoked:
+                raise Conflict(f"shop {store_id!r} is revoked; restore it before correcting it")
             current = self.repository.store_in(conn, live, store_id)
             if current is None:
                 raise NotFound(f"no shop {store_id!r} in the live version {live}")
-            standing = overrides.get(conn, store_id)
             merged = {**(standing.fields if standing else {}), **fields}
             corrected = apply_override(current, merged, self.district_check)
             overrides.put(conn, Override(store_id, merged, False, reason, actor, datetime.now(timezone.utc)))
@@ -216,8 +227,10 @@ class Curator:
         """Drop a shop's corrections: it shows what its list and geocoder said again."""
         with self.repository.writing() as conn:
             standing = overrides.get(conn, store_id)
-            if standing is None or standing.revoked:
+            if standing is None or not standing.fields:
                 raise Conflict(f"shop {store_id!r} has no field corrections")
+            if standing.revoked:
+                raise Conflict(f"shop {store_id!r} is revoked; restore it first (its corrections come back with it)")
             live = self._live(conn)
             overrides.remove(conn, store_id)
             current = self.repository.store_in(conn, live, store_id)

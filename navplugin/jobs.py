@@ -40,6 +40,7 @@ STALE_SECONDS = 30.0  # a job whose process has not reported for this long is ta
 INTERNAL_ERROR = "internal error: "  # prefix of a job's error when it stopped on a fault, not on bad rows
 # replace: the file is the whole list. merge: the file adds and updates shops; none is removed.
 UPLOAD_MODES = ("replace", "merge")
+MAX_FILE_NAME = 255  # the stored file name's size
 
 # The fields a validated row hands on unchanged to the stored shop.
 _ROW_FIELDS = ("id", "name", "category", "address", "jibun_address", "phone",
@@ -60,6 +61,8 @@ def submit(uploads: UploadStore, data: bytes, file_name: str | None, *, dry_run:
     if mode not in UPLOAD_MODES:
         raise BadParameter("mode", f"Parameter 'mode' must be one of {', '.join(UPLOAD_MODES)}, got {mode!r}")
     result = ingest(data, file_name, max_rows=max_rows)
+    if file_name and len(file_name) > MAX_FILE_NAME:
+        file_name = "…" + file_name[-(MAX_FILE_NAME - 1):]  # the end keeps the extension
     report = result.report()
     to_geocode = sum(row.point is None for row in result.rows)
     report["rows_to_geocode"] = to_geocode

@@ -76,3 +76,16 @@ def test_parse_fields_names_the_bad_field(body, parameter):
     with pytest.raises(BadParameter) as error:
         parse_fields(body)
     assert error.value.parameter == parameter
+
+
+def test_a_pin_of_a_shop_with_only_a_jibun_address_is_checked_against_it():
+    seen = []
+
+    def recording(address, lon, lat):
+        seen.append(address)
+        return "mismatch"
+
+    jibun_only = Store(id="J-1", name="지번 가게", lon=126.98, lat=37.57, provider="offline", precision="emd",
+                       jibun_address="서울특별시 종로구 관훈동 1")
+    moved = apply_override(jibun_only, {"lon": 129.07, "lat": 35.18}, recording)
+    assert seen == ["서울특별시 종로구 관훈동 1"] and moved.district_check == "mismatch"

@@ -139,6 +139,23 @@ def test_supplied_coordinates_are_checked_against_the_named_district(client, adm
     assert review["mismatches"]["items"][0]["precision"] == "supplied"
 
 
+def test_following_a_job_whose_process_died_finishes_it(make_app, admin_headers):
+    app = make_app(JOB_STALE_SECONDS=0.5)
+    client = app.test_client()
+    svc = app.extensions["navplugin"]
+    submission = svc.submit(csv_of(["서울특별시 종로구 종로 1", "서울특별시 중구 세종대로 110"]), "list.csv")
+    # Another process took the job and died: its claim stands until its heartbeat is stale.
+    assert svc.uploads.claim(submission.upload_id, "dead-host:1:0", stale_after=0.5)
+    status = client.get(f"/admin/v1/uploads/{submission.upload_id}", headers=admin_headers).get_json()
+    assert status["status"] == "running" and status["progress"]["done"] == 0
+    deadline = time.monotonic() + 30
+    while status["status"] != "done" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        status = client.get(f"/admin/v1/uploads/{submission.upload_id}", headers=admin_headers).get_json()
+    assert status["status"] == "done" and status["progress"]["percent"] == 100.0
+    assert svc.index().version == status["version"]
+
+
 def test_unknown_upload_is_404(client, admin_headers):
     assert client.get("/admin/v1/uploads/999", headers=admin_headers).status_code == 404
     assert client.get("/admin/v1/uploads/1").status_code == 401

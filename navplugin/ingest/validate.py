@@ -38,6 +38,8 @@ FIRST_CERTIFIED_YEAR = 2018  # the 백년가게 programme started in 2018
 FIRST_FOUNDED_YEAR = 1800
 LAT_RANGE = (33.0, 38.7)  # South Korea with Jeju (33.1) and the DMZ
 LON_RANGE = (124.5, 132.0)  # Baengnyeongdo (124.6) to Dokdo (131.87)
+MAX_ID_LENGTH = 64  # the stored id and phone columns' size
+MAX_PHONE_LENGTH = 64
 PROJECTED_ABOVE = 360.0  # degrees never exceed this; TM/UTM-K metres always do
 
 # Every problem text the row checks produce; the admin UI and tests rely on them.
@@ -53,6 +55,7 @@ E_LAT_OUTSIDE = "latitude outside South Korea ({low}..{high})"
 E_LON_OUTSIDE = "longitude outside South Korea ({low}..{high})"
 E_PROJECTED = "not in degrees (looks like projected metres such as TM or UTM-K; WGS84 latitude/longitude required)"
 E_DUPLICATE = "duplicate of line {line}"
+E_TOO_LONG = "longer than {limit} characters"
 W_SWAPPED = "latitude and longitude swapped; swapped back"
 W_ID_GENERATED = "id is empty; generated from name and address"
 
@@ -135,6 +138,11 @@ def check_row(record: Record, columns: ColumnMap, year: int | None = None) -> tu
     if founded is not None and certified is not None and founded > certified:
         message = E_FOUNDED_AFTER_CERTIFIED.format(founded=founded, certified=certified)
         found.error(columns.header("founded_year"), get("founded_year"), message)
+
+    for field, limit in (("id", MAX_ID_LENGTH), ("phone", MAX_PHONE_LENGTH)):
+        value = get(field)
+        if value is not None and len(value) > limit:
+            found.error(columns.header(field), value, E_TOO_LONG.format(limit=limit))
 
     shop_id = get("id")
     if shop_id is None and name is not None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, request, url_for
 
@@ -13,12 +14,13 @@ from ..errors import (BadParameter, Forbidden, InvalidUpload, NavpluginError, No
 from ..formats.common import store_detail_fields
 from ..store import audit, overrides
 from ..store.diff import diff_stores
-from .responses import json_response, service
+from .responses import json_body, json_response, service
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin/v1")
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 MAX_DIFF_ITEMS = 10_000
+ADMIN_MAX_BODY_BYTES = 64 * 1024  # a correction or a reason
 
 
 @blueprint.before_request
@@ -52,7 +54,7 @@ def current_admin() -> Admin:
 
 
 def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    body = json_body(ADMIN_MAX_BODY_BYTES)
     if not isinstance(body, dict):
         raise BadParameter("body", "The request body must be a JSON object")
     return body
@@ -120,9 +122,14 @@ def upload() -> Response:
 
 @blueprint.get("/uploads/<int:upload_id>")
 def upload_status(upload_id: int) -> Response:
-    job_row = service().uploads.get(upload_id)
+    """A job's progress; a job whose process stopped is taken over here, so a watched job always ends."""
+    svc = service()
+    job_row = svc.uploads.get(upload_id)
     if job_row is None:
         raise NotFound(f"no upload {upload_id}")
+    if job_row["status"] in ("queued", "running") and \
+            upload_id in svc.uploads.claimable(svc.runner.stale_after, svc.runner.owner):
+        svc.runner.start(upload_id)
     return json_response(jobs.job_status(job_row))
 
 
@@ -196,7 +203,7 @@ def activate(version: int) -> Response:
 
 # -- corrections -------------------------------------------------------------------------------
 
-@blueprint.get("/stores/<store_id>")
+@blueprint.get("/stores/<path:store_id>")
 def store_status(store_id: str) -> Response:
     """A shop as admins see it: live or not, its standing override, and its audit trail."""
     svc = service()
@@ -218,7 +225,7 @@ def store_status(store_id: str) -> Response:
     })
 
 
-@blueprint.patch("/stores/<store_id>")
+@blueprint.patch("/stores/<path:store_id>")
 def correct_store(store_id: str) -> Response:
     body = _body()
     reason = reason_of(body)
@@ -226,19 +233,20 @@ def correct_store(store_id: str) -> Response:
     return _version_changed(outcome)
 
 
-@blueprint.delete("/stores/<store_id>/override")
+@blueprint.delete("/stores/<path:store_id>/override")
 def clear_override(store_id: str) -> Response:
-    reason = reason_of(request.get_json(silent=True) or request.args)
+    body = json_body(ADMIN_MAX_BODY_BYTES)
+    reason = reason_of(body if isinstance(body, dict) else request.args)
     return _version_changed(service().curator.clear_override(store_id, reason, current_admin().name))
 
 
-@blueprint.post("/stores/<store_id>/revoke")
+@blueprint.post("/stores/<path:store_id>/revoke")
 def revoke(store_id: str) -> Response:
     reason = reason_of(_body())
     return _version_changed(service().curator.revoke(store_id, reason, current_admin().name))
 
 
-@blueprint.post("/stores/<store_id>/restore")
+@blueprint.post("/stores/<path:store_id>/restore")
 def restore(store_id: str) -> Response:
     reason = reason_of(_body())
     return _version_changed(service().curator.restore(store_id, reason, current_admin().name))
@@ -261,5 +269,6 @@ def audit_log() -> Response:
                           target=request.args.get("target") or None)
     next_url = None
     if len(items) == limit:
-        next_url = url_for(".audit_log", _external=True, **{**request.args.to_dict(), "before": items[-1]["id"]})
+        kept = {name: request.args[name] for name in ("limit", "action", "target") if name in request.args}
+        next_url = url_for(".audit_log", _external=True) + "?" + urlencode({**kept, "before": items[-1]["id"]})
     return json_response({"items": items, "next": next_url})

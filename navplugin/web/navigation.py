@@ -8,9 +8,11 @@ from ..errors import BadParameter
 from ..spatial import route
 from ..formats.common import store_detail_fields
 from ..spatial.regions import default_region_lookup
-from .responses import export_response, json_response, list_response, request_args, service
+from .responses import export_response, json_body, json_response, list_response, request_args, service
 
 blueprint = Blueprint("navigation", __name__, url_prefix="/v1")
+
+ROUTE_MAX_BODY_BYTES = 4 * 1024 * 1024  # a 20,000-vertex route as coordinates is about 0.8 MB
 
 
 @blueprint.get("/stores/nearby")
@@ -35,7 +37,7 @@ def viewport() -> Response:
 @blueprint.post("/stores/along-route")
 def along_route() -> Response:
     svc = service()
-    body = request.get_json(silent=True)
+    body = json_body(ROUTE_MAX_BODY_BYTES)
     if not isinstance(body, dict):
         raise BadParameter("body", "The request body must be a JSON object: {\"polyline\": ...} or {\"geojson\": ...} "
                                    "or {\"coordinates\": [[lon, lat], ...]}, with width, limit, category")
@@ -51,7 +53,7 @@ def export() -> Response:
     return export_response(result, svc.repository.live_activated_at())
 
 
-@blueprint.get("/stores/<store_id>")
+@blueprint.get("/stores/<path:store_id>")
 def store_detail(store_id: str) -> Response:
     index = service().index()
     store = query.store_detail(index, store_id)

@@ -12,6 +12,7 @@ from werkzeug.http import http_date
 from .. import query
 from ..formats import DEFAULT_FORMAT, FORMATS, Format, by_media_type
 from ..formats import json as json_format
+from ..errors import PayloadTooLarge
 from ..model import QueryResult
 from ..service import Service
 
@@ -40,6 +41,17 @@ def request_args() -> Mapping[str, str]:
             name, _, value = pair.partition("=")
             args.setdefault(name, value)
     return args
+
+
+def json_body(limit: int) -> Any:
+    """The request's JSON, refused before parsing when it is larger than ``limit`` bytes.
+
+    The app's body limit is sized for list uploads; a JSON body that size would
+    cost far more memory to parse than any route or correction needs.
+    """
+    if (request.content_length or 0) > limit:
+        raise PayloadTooLarge(f"the JSON body is limited to {limit} bytes")
+    return request.get_json(silent=True)
 
 
 def chosen_format(args: Mapping[str, str] | None = None) -> Format:

@@ -207,3 +207,16 @@ def test_a_valid_row_is_not_rejected_as_duplicate_of_a_broken_one(make_csv):
     assert [(p.line, p.problem) for p in result.problems] == [
         (2, f"year must be between 2018 and {YEAR}"), (4, "duplicate of line 3"),
     ]
+
+
+def test_ids_and_phones_longer_than_their_columns_are_errors(make_csv):
+    data = make_csv([
+        ("관리번호", "업체명", "주소", "전화번호"),
+        ("A" * 65, "긴 번호 가게", "서울특별시 종로구 종로 1", "02-1"),
+        ("A-2", "긴 전화 가게", "서울특별시 종로구 종로 2", "0" * 65),
+        ("A" * 64, "딱 맞는 가게", "서울특별시 종로구 종로 3", "0" * 64),
+    ])
+    result = ingest(data)
+    problems = [(p.line, p.column, p.problem) for p in result.problems if p.severity == "error"]
+    assert problems == [(2, "관리번호", "longer than 64 characters"), (3, "전화번호", "longer than 64 characters")]
+    assert [row.name for row in result.rows] == ["딱 맞는 가게"]

@@ -339,3 +339,42 @@ def test_admin_reads_revalidate_with_etags(client):
     uploaded(client, csv(ROW_A, ROW_B))
     changed = client.get("/admin/v1/versions", headers={**AS_ALICE, "If-None-Match": before})
     assert changed.status_code == 200 and changed.headers["ETag"] != before
+
+
+# -- input that must be refused, not crash --------------------------------------------------------
+
+@pytest.mark.parametrize("body, parameter", [
+    ({"phone": "0" * 65, "reason": "전화"}, "phone"),  # wider than the column
+    ({"lat": 10**400, "lon": 127.0, "reason": "핀"}, "lat"),  # no float holds it
+])
+def test_corrections_that_do_not_fit_are_400(client, body, parameter):
+    uploaded(client, csv(ROW_A))
+    assert_problem(client.patch("/admin/v1/stores/A-1", headers=AS_ALICE, json=body), 400, parameter)
+
+
+def test_odd_bodies_and_parameters_are_problems_not_crashes(client):
+    uploaded(client, csv(ROW_A))
+    client.patch("/admin/v1/stores/A-1", headers=AS_ALICE, json={"phone": "02-1", "reason": "전화"})
+    assert_problem(client.delete("/admin/v1/stores/A-1/override", headers=AS_ALICE, json=[1]), 400, "reason")
+    big = {"phone": "02-1", "reason": "x" * (70 * 1024)}
+    assert_problem(client.patch("/admin/v1/stores/A-1", headers=AS_ALICE, json=big), 413)
+    page = client.get("/admin/v1/audit?limit=1&_external=0&endpoint=x&_anchor=y", headers=AS_ALICE)
+    assert page.status_code == 200
+    assert "#" not in page.get_json()["next"] and "endpoint" not in page.get_json()["next"]
+    route = {"coordinates": [[126.97, 37.56], [127.0, 37.57]], "note": "x" * (5 * 1024 * 1024)}
+    assert_problem(client.post("/v1/stores/along-route", json=route), 413)
+
+
+def test_a_revoked_shop_is_restored_before_it_is_corrected(client):
+    uploaded(client, csv(ROW_A, ROW_B))
+    client.post("/admin/v1/stores/A-1/revoke", headers=AS_ALICE, json={"reason": "취소"})
+    assert_problem(client.patch("/admin/v1/stores/A-1", headers=AS_ALICE, json={"phone": "1", "reason": "x"}), 409)
+    assert live_ids(client) == ["A-2"]
+
+
+def test_ids_with_slashes_are_reachable(client):
+    uploaded(client, csv(ROW_A.replace("A-1,", "서울-2019/001,")))
+    assert client.get("/v1/stores/서울-2019%2F001").get_json()["item"]["name"] == "을지면옥"
+    response = client.post("/admin/v1/stores/서울-2019%2F001/revoke", headers=AS_ALICE, json={"reason": "취소"})
+    assert response.status_code == 200
+    assert client.get("/admin/v1/stores/서울-2019/001", headers=AS_ALICE).get_json()["override"]["revoked"]
