@@ -199,16 +199,21 @@ class Curator:
             raise NotFound("there is no live dataset version yet; upload a list first")
         return live
 
+    def _live_shop(self, conn: Any, store_id: str, if_revoked: str) -> tuple[int, Override | None, Store]:
+        """(live version, standing override, the shop as live) of a shop that is live and not revoked."""
+        live = self._live(conn)
+        standing = overrides.get(conn, store_id)
+        if standing is not None and standing.revoked:
+            raise Conflict(f"shop {store_id!r} {if_revoked}")
+        current = self.repository.store_in(conn, live, store_id)
+        if current is None:
+            raise NotFound(f"no shop {store_id!r} in the live version {live}")
+        return live, standing, current
+
     def override(self, store_id: str, fields: Mapping[str, Any], reason: str, actor: str) -> Outcome:
         """Correct a live shop's fields; the correction stands over later uploads."""
         with self.repository.writing() as conn:
-            live = self._live(conn)
-            standing = overrides.get(conn, store_id)
-            if standing is not None and standing.revoked:
-                raise Conflict(f"shop {store_id!r} is revoked; restore it before correcting it")
-            current = self.repository.store_in(conn, live, store_id)
-            if current is None:
-                raise NotFound(f"no shop {store_id!r} in the live version {live}")
+            live, standing, current = self._live_shop(conn, store_id, "is revoked; restore it before correcting it")
             merged = {**(standing.fields if standing else {}), **fields}
             corrected = apply_override(current, merged, self.district_check)
             overrides.put(conn, Override(store_id, merged, False, reason, actor, datetime.now(timezone.utc)))
@@ -244,13 +249,7 @@ class Curator:
     def revoke(self, store_id: str, reason: str, actor: str) -> Outcome:
         """지정 취소: hide the shop from navigation now and from every later upload."""
         with self.repository.writing() as conn:
-            live = self._live(conn)
-            standing = overrides.get(conn, store_id)
-            if standing is not None and standing.revoked:
-                raise Conflict(f"shop {store_id!r} is already revoked")
-            current = self.repository.store_in(conn, live, store_id)
-            if current is None:
-                raise NotFound(f"no shop {store_id!r} in the live version {live}")
+            live, standing, current = self._live_shop(conn, store_id, "is already revoked")
             overrides.put(conn, Override(store_id, standing.fields if standing else {}, True, reason, actor,
                                          datetime.now(timezone.utc)))
             version = self._new_version(conn, live, source="revoke", actor=actor, note=reason, leave_out=[store_id])

@@ -145,6 +145,14 @@ def _upload(page: Any, path: Path, *, skip_invalid: bool, outcome: str = "done")
         assert "실패" in page.inner_text("#upload-status")
 
 
+def _review_map_at(page: Any, district: str) -> None:
+    """Open the review tab and move its map to a district typed by name, as an admin does."""
+    page.click("[data-tab=review]")
+    page.wait_for_selector(f'#district-names option[value="{district}"]', state="attached")
+    page.fill("#district-input", district)
+    page.click("#district-form button[type=submit]")
+
+
 def _drag(page: Any, marker: Any, dx: float, dy: float) -> None:
     """A real mouse drag of a map marker by (dx, dy) pixels, as an admin's hand moves it."""
     box = marker.bounding_box()
@@ -226,12 +234,9 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
     _shot(page, "03b-failed-upload")
 
     # 4. review map: go to 종로구, choose the tea house, drag its pin with the mouse, give a reason
-    page.click("[data-tab=review]")
-    page.wait_for_selector('#district-names option[value="서울특별시 종로구"]', state="attached")
+    _review_map_at(page, "서울특별시 종로구")
     page.locator("#failed-count", has_text="1").wait_for()
     assert "어디에도 없는 가게" in page.inner_text("#failed-table")
-    page.fill("#district-input", "서울특별시 종로구")
-    page.click("#district-form button[type=submit]")
     page.click(f'#live-list button[data-store-id="{teahouse["id"]}"]')
     pin = page.locator('.leaflet-marker-icon.pin-selected[title="인사동 찻집"]')
     pin.wait_for(state="visible")
@@ -350,10 +355,7 @@ def test_a_stale_token_returns_to_sign_in_and_a_read_only_token_changes_nothing(
     row = page.locator(f'#versions-table tr.live[data-version="{version}"]')
     row.wait_for()
     assert row.locator("button.activate").is_disabled()
-    page.click("[data-tab=review]")
-    page.wait_for_selector('#district-names option[value="서울특별시 종로구"]', state="attached")
-    page.fill("#district-input", "서울특별시 종로구")
-    page.click("#district-form button[type=submit]")
+    _review_map_at(page, "서울특별시 종로구")
     page.click('#live-list button:has-text("인사동 찻집")')
     pin = page.locator('.leaflet-marker-icon.pin-selected[title="인사동 찻집"]')
     pin.wait_for(state="visible")
@@ -391,10 +393,7 @@ def test_a_shop_name_with_markup_is_shown_as_text(page) -> None:
     page.fill("#token", TOKEN)
     page.click("#sign-in-form button[type=submit]")
     page.wait_for_selector("#app:not([hidden])")
-    page.click("[data-tab=review]")
-    page.wait_for_selector('#district-names option[value="서울특별시 종로구"]', state="attached")
-    page.fill("#district-input", "서울특별시 종로구")
-    page.click("#district-form button[type=submit]")
+    _review_map_at(page, "서울특별시 종로구")
     page.click('#live-list button:has-text("<b>굵은</b> 국수")')
     pin = page.locator('.leaflet-marker-icon.pin-selected[title="<b>굵은</b> 국수"]')
     pin.wait_for(state="visible")
