@@ -254,7 +254,13 @@ def restore(store_id: str) -> Response:
 
 @blueprint.get("/overrides")
 def standing_overrides() -> Response:
-    items = [o.as_dict() for o in overrides.load_all(service().repository.engine).values()]
+    """Every standing correction and revocation, with the shop's name as the newest version has it."""
+    repository = service().repository
+    with repository.engine.connect() as conn:
+        standing = overrides.all_in(conn)
+        names = {store_id: getattr(repository.latest_store_in(conn, store_id), "name", None)
+                 for store_id in standing}
+    items = [{**o.as_dict(), "name": names[store_id]} for store_id, o in standing.items()]
     return json_response({"count": len(items), "items": items})
 
 

@@ -405,3 +405,38 @@ def test_a_shop_name_with_markup_is_shown_as_text(page) -> None:
     assert page.locator(".leaflet-tooltip img, .leaflet-pane img[src='/x']").count() == 0
     _shot(page, "10-markup-as-text")
     assert page.script_errors == []
+
+
+def test_revoking_a_shop_on_the_map_and_restoring_it(page) -> None:
+    base = page.base_url
+    client = page.app.test_client()
+    placed = client.post("/admin/v1/uploads", headers={"Authorization": f"Bearer {TOKEN}"},
+                         data={"file": (io.BytesIO(SECOND_LIST.encode("utf-8")), "list.csv"), "wait": "30"})
+    assert placed.status_code == 201, placed.get_json()
+    _, shops = _nearby(base)
+    teahouse = shops["인사동 찻집"]
+    page.goto(f"{base}/admin/")
+    page.fill("#token", TOKEN)
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")
+    _review_map_at(page, "서울특별시 종로구")
+    page.click(f'#live-list button[data-store-id="{teahouse["id"]}"]')
+    page.locator("#shop-actions-text", has_text="인사동 찻집").wait_for()
+    page.fill("#revoke-reason", "2026년 지정 취소")
+    page.click("#revoke-submit")
+    page.locator("#review-message", has_text="지정 취소했습니다").wait_for()
+    assert _call(f"{base}/v1/stores/{teahouse['id']}")[0] == 404
+    assert "인사동 찻집" not in _nearby(base)[1]
+    revoked = page.locator(f'#revoked-list li[data-store-id="{teahouse["id"]}"]')
+    assert "2026년 지정 취소" in revoked.inner_text() and "alice" in revoked.inner_text()
+    _shot(page, "11-revoked")
+
+    page.once("dialog", lambda dialog: dialog.accept("취소 철회"))
+    revoked.locator("button", has_text="복원").click()
+    page.locator("#review-message", has_text="복원했습니다").wait_for()
+    assert _call(f"{base}/v1/stores/{teahouse['id']}")[0] == 200
+    assert page.locator("#revoked-count").inner_text() == "0"
+    entries = _call(f"{base}/admin/v1/audit?target=store:{teahouse['id']}", token=TOKEN)[1]["items"]
+    assert [e["action"] for e in entries] == ["store.restore", "store.revoke"]
+    _shot(page, "12-restored")
+    assert page.script_errors == []

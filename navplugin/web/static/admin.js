@@ -24,7 +24,8 @@
 
   const $ = (id) => document.getElementById(id);
   const state = { token: null, role: null, map: null, outlines: {}, districts: [], pins: [],
-                  liveLayer: null, liveTicket: 0, selectedPin: null, pendingMove: null, auditNext: null };
+                  liveLayer: null, liveTicket: 0, selectedPin: null, selectedStore: null, pendingMove: null,
+                  auditNext: null };
 
   /* ---------- API ---------- */
 
@@ -56,10 +57,16 @@
   }
 
   /** Shows a failed call in a panel's message line; a 401 has already gone back to sign-in. */
+  // What each kind of problem means, in Korean; the server's detail (in English) follows it.
+  const PROBLEM_KIND = {
+    400: "입력값 오류", 403: "권한 없음", 404: "찾을 수 없음", 409: "현재 상태와 맞지 않음",
+    413: "너무 큼", 415: "지원하지 않는 파일", 422: "업로드 거부", 503: "서비스 준비 중",
+  };
+
   function report(target, error) {
     if (error instanceof ApiError && error.status === 401) return;
-    const prefix = error instanceof ApiError && error.status === 403 ? "권한 없음: " : "오류: ";
-    $(target).textContent = prefix + error.message;
+    const kind = (error instanceof ApiError && PROBLEM_KIND[error.status]) || "오류";
+    $(target).textContent = `${kind}: ${error.message}`;
     $(target).classList.remove("ok");
   }
 
@@ -121,6 +128,8 @@
     cancelMove();  // pins were made draggable or not for this admin's role
     if (state.selectedPin) state.selectedPin.remove();
     state.selectedPin = null;
+    state.selectedStore = null;
+    $("shop-actions").hidden = true;
     $("app").hidden = true;
     $("who").hidden = true;
     $("sign-in").hidden = false;
@@ -339,10 +348,60 @@
       }));
       $("failed-table").tBodies[0].replaceChildren(
         ...review.failed.items.map((f) => row([f.line, f.name, f.address, f.reason])));
+      await loadRevoked();
     } catch (error) {
       report("review-message", error);
     }
     loadLiveShops();
+  }
+
+  /** Revoked shops (지정 취소), each with a button that brings it back. */
+  async function loadRevoked() {
+    const revoked = (await api("overrides")).items.filter((o) => o.revoked);
+    $("revoked-count").textContent = revoked.length;
+    $("revoked-list").replaceChildren(...revoked.map((o) => {
+      const item = element("li", `${o.name || o.store_id} · ${o.reason} (${o.updated_by}) `);
+      item.dataset.storeId = o.store_id;
+      const restore = element("button", "복원", "link");
+      restore.type = "button";
+      restore.disabled = state.role === "read";
+      restore.addEventListener("click", () => restoreShop(o));
+      item.appendChild(restore);
+      return item;
+    }));
+  }
+
+  async function restoreShop(override) {
+    const reason = window.prompt(`${override.name || override.store_id}: 복원 사유`, "");
+    if (!reason || !reason.trim()) return;
+    try {
+      const answer = await api(`stores/${encodeURIComponent(override.store_id)}/restore`,
+                               { method: "POST", json: { reason: reason.trim() } });
+      await loadReview();
+      notice("review-message", `복원했습니다: ${override.name || override.store_id} · 버전 ${answer.version}`);
+    } catch (error) {
+      report("review-message", error);
+    }
+  }
+
+  /** 지정 취소 of the chosen shop: it leaves every navigation answer and stays out of later lists. */
+  async function revokeShop(event) {
+    event.preventDefault();
+    const store = state.selectedStore;
+    if (!store) return;
+    try {
+      const answer = await api(`stores/${encodeURIComponent(store.id)}/revoke`,
+                               { method: "POST", json: { reason: $("revoke-reason").value.trim() } });
+      $("shop-actions").hidden = true;
+      $("revoke-reason").value = "";
+      if (state.selectedPin) state.selectedPin.remove();
+      state.selectedPin = null;
+      state.selectedStore = null;
+      await loadReview();
+      notice("review-message", `지정 취소했습니다: ${store.name} · 버전 ${answer.version}`);
+    } catch (error) {
+      report("review-message", error);
+    }
   }
 
   /** A draggable pin for a shop; dropping it asks for a reason before anything is saved. */
@@ -441,6 +500,10 @@
     cancelMove();
     if (state.selectedPin) state.selectedPin.remove();
     state.selectedPin = pinFor({ ...store }, "pin-selected");
+    state.selectedStore = store;
+    $("shop-actions-text").textContent = `선택한 가게: ${store.name} (${store.id})`;
+    $("revoke-submit").disabled = state.role === "read";
+    $("shop-actions").hidden = false;
     // a shop chosen from the list is already in view: panning would only move the pin under the mouse
     if (!state.map.getBounds().contains([store.lat, store.lon])) state.map.panTo([store.lat, store.lon]);
   }
@@ -548,6 +611,7 @@
     }
     $("upload-form").addEventListener("submit", upload);
     $("pin-edit").addEventListener("submit", saveMove);
+    $("shop-actions").addEventListener("submit", revokeShop);
     $("pin-cancel").addEventListener("click", cancelMove);
     $("district-form").addEventListener("submit", jumpToDistrict);
     $("diff-form").addEventListener("submit", showDiff);
