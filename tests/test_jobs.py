@@ -104,8 +104,12 @@ def test_unplaceable_rows_reject_the_upload_unless_skipped(kakao_app, admin_head
     assert accepted.status_code == 201
     assert accepted.get_json()["report"]["invalid_rows"] == 1
     review = client.get("/admin/v1/review", headers=admin_headers).get_json()
-    assert review["failed"]["count"] == 1  # the rejected upload's unplaceable row
-    assert review["failed"]["items"][0]["address"] == "어딘가 알 수 없는 곳 1"
+    assert review["failed"]["count"] == 1  # the live list went without it: an admin should see why
+    failed = review["failed"]["items"][0]
+    assert failed["address"] == "어딘가 알 수 없는 곳 1" and failed["upload_id"] == accepted.get_json()["upload"]["id"]
+    # a later list that places everything leaves nothing to review
+    assert upload(client, admin_headers, csv_of(SEOUL)).status_code == 201
+    assert client.get("/admin/v1/review", headers=admin_headers).get_json()["failed"]["count"] == 0
 
 
 def test_a_point_in_another_district_is_listed_for_review(kakao_app, kakao_fake, admin_headers):

@@ -194,6 +194,13 @@ class UploadStore:
                     error=None))
         return count
 
+    def latest_finished(self) -> int | None:
+        """The newest upload whose job has ended, placed or not: its unplaced rows are the ones to review."""
+        u = schema.uploads.c
+        with self.engine.connect() as conn:
+            return conn.execute(select(u.id).where(u.status.in_(("done", "failed")))
+                                .order_by(u.id.desc()).limit(1)).scalar()
+
     def latest_failed(self) -> int | None:
         u = schema.uploads.c
         with self.engine.connect() as conn:

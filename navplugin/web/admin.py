@@ -135,13 +135,17 @@ def upload_status(upload_id: int) -> Response:
 
 @blueprint.get("/review")
 def review() -> Response:
-    """Shops whose point is outside the district their address names, and rows no geocoder placed."""
+    """Shops whose point is outside the district their address names, and rows no geocoder placed.
+
+    The unplaced rows are those of the newest finished upload: a list that failed for
+    them, or one that went live without them (``skip_invalid``).
+    """
     svc = service()
     limit = query.integer(request.args, "limit", 1, 1000, 100)
     offset = query.integer(request.args, "offset", 0, 10_000_000, 0)
     index = svc.index()
     mismatches = [store for store in index.stores if store.district_check == "mismatch"]
-    failed_upload = svc.uploads.latest_failed()
+    failed_upload = svc.uploads.latest_finished()
     failed = [] if failed_upload is None else [
         {"upload_id": failed_upload, "line": row.line, "name": row.name, "address": row.address,
          "reason": db_row.reason}
