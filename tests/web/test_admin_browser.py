@@ -145,6 +145,22 @@ def _upload(page: Any, path: Path, *, skip_invalid: bool, outcome: str = "done")
         assert "실패" in page.inner_text("#upload-status")
 
 
+def _sign_in(page: Any, token: str) -> None:
+    page.goto(f"{page.base_url}/admin/")
+    page.fill("#token", token)
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")
+
+
+def _place_list(page: Any, listing: str) -> Any:
+    """Upload a list through the API, as another admin might, before the browser looks."""
+    placed = page.app.test_client().post("/admin/v1/uploads", headers={"Authorization": f"Bearer {TOKEN}"},
+                                         data={"file": (io.BytesIO(listing.encode("utf-8")), "list.csv"),
+                                               "wait": "30"})
+    assert placed.status_code == 201, placed.get_json()
+    return placed
+
+
 def _review_map_at(page: Any, district: str) -> None:
     """Open the review tab and move its map to a district typed by name, as an admin does."""
     page.click("[data-tab=review]")
@@ -331,10 +347,7 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
 
 def test_a_stale_token_returns_to_sign_in_and_a_read_only_token_changes_nothing(page) -> None:
     base = page.base_url
-    client = page.app.test_client()
-    placed = client.post("/admin/v1/uploads", headers={"Authorization": f"Bearer {TOKEN}"},
-                         data={"file": (io.BytesIO(SECOND_LIST.encode("utf-8")), "list.csv"), "wait": "30"})
-    assert placed.status_code == 201, placed.get_json()
+    placed = _place_list(page, SECOND_LIST)
     version = placed.get_json()["version"]
 
     # a token kept from an earlier session that the server no longer knows: back to sign-in, with why
@@ -363,6 +376,7 @@ def test_a_stale_token_returns_to_sign_in_and_a_read_only_token_changes_nothing(
     _shot(page, "09-read-only")
 
     # the audit log pages back: 60 dry runs make more than one page of 50
+    client = page.app.test_client()
     for _ in range(60):
         dry_run = client.post("/admin/v1/uploads", headers={"Authorization": f"Bearer {TOKEN}"},
                               data={"file": (io.BytesIO(SECOND_LIST.encode("utf-8")), "list.csv"), "dry_run": "1"})
@@ -381,18 +395,10 @@ def test_a_stale_token_returns_to_sign_in_and_a_read_only_token_changes_nothing(
 
 def test_a_shop_name_with_markup_is_shown_as_text(page) -> None:
     """Names come from uploaded files: the map's tooltips show them as written, never as HTML."""
-    base = page.base_url
-    client = page.app.test_client()
-    listing = ("업체명,업종,주소,위도,경도\n"
-               "<b>굵은</b> 국수,한식,서울특별시 종로구 종로 1,37.5703,126.9793\n"
-               "<img src=/x>,한식,서울특별시 종로구 종로 5,37.5705,126.9810\n")
-    placed = client.post("/admin/v1/uploads", headers={"Authorization": f"Bearer {TOKEN}"},
-                         data={"file": (io.BytesIO(listing.encode("utf-8")), "list.csv"), "wait": "30"})
-    assert placed.status_code == 201, placed.get_json()
-    page.goto(f"{base}/admin/")
-    page.fill("#token", TOKEN)
-    page.click("#sign-in-form button[type=submit]")
-    page.wait_for_selector("#app:not([hidden])")
+    _place_list(page, "업체명,업종,주소,위도,경도\n"
+                      "<b>굵은</b> 국수,한식,서울특별시 종로구 종로 1,37.5703,126.9793\n"
+                      "<img src=/x>,한식,서울특별시 종로구 종로 5,37.5705,126.9810\n")
+    _sign_in(page, TOKEN)
     _review_map_at(page, "서울특별시 종로구")
     page.click('#live-list button:has-text("<b>굵은</b> 국수")')
     pin = page.locator('.leaflet-marker-icon.pin-selected[title="<b>굵은</b> 국수"]')
@@ -409,16 +415,10 @@ def test_a_shop_name_with_markup_is_shown_as_text(page) -> None:
 
 def test_revoking_a_shop_on_the_map_and_restoring_it(page) -> None:
     base = page.base_url
-    client = page.app.test_client()
-    placed = client.post("/admin/v1/uploads", headers={"Authorization": f"Bearer {TOKEN}"},
-                         data={"file": (io.BytesIO(SECOND_LIST.encode("utf-8")), "list.csv"), "wait": "30"})
-    assert placed.status_code == 201, placed.get_json()
+    _place_list(page, SECOND_LIST)
     _, shops = _nearby(base)
     teahouse = shops["인사동 찻집"]
-    page.goto(f"{base}/admin/")
-    page.fill("#token", TOKEN)
-    page.click("#sign-in-form button[type=submit]")
-    page.wait_for_selector("#app:not([hidden])")
+    _sign_in(page, TOKEN)
     _review_map_at(page, "서울특별시 종로구")
     page.click(f'#live-list button[data-store-id="{teahouse["id"]}"]')
     page.locator("#shop-actions-text", has_text="인사동 찻집").wait_for()
