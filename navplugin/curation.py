@@ -184,13 +184,9 @@ class Curator:
     def _new_version(self, conn: Any, live: int, *, source: str, actor: str, note: str,
                      replace: list[Store] = (), leave_out: Iterable[str] = ()) -> int:
         """A copy of the live version with some shops replaced or left out, made live."""
-        repo = self.repository
-        version = repo.insert_version(conn, source=source, total_rows=0, report={}, uploaded_by=actor,
-                                      base_version=live, note=note)
-        repo.copy_stores(conn, live, version, leave_out=[*leave_out, *(s.id for s in replace)])
-        repo.insert_stores(conn, version, list(replace))
-        repo.count_stores(conn, version)
-        repo.set_live(conn, version)
+        version = self.repository.write_version(conn, live, list(replace), leave_out=leave_out, source=source,
+                                                uploaded_by=actor, note=note)
+        self.repository.set_live(conn, version)
         return version
 
     def _live(self, conn: Any) -> int:
@@ -305,12 +301,9 @@ class Curator:
                     corrected.append(applied)
             live = version
             if revoked or corrected:
-                live = repo.insert_version(conn, source="activate", total_rows=0, report={}, uploaded_by=actor,
-                                           base_version=version,
-                                           note=f"version {version} with the corrections standing now")
-                repo.copy_stores(conn, version, live, leave_out=[*revoked, *(s.id for s in corrected)])
-                repo.insert_stores(conn, live, corrected)
-                repo.count_stores(conn, live)
+                live = repo.write_version(conn, version, corrected, leave_out=revoked, source="activate",
+                                          uploaded_by=actor,
+                                          note=f"version {version} with the corrections standing now")
             repo.set_live(conn, live)
             audit.record(conn, actor=actor, action="version.activate", target=f"version:{version}",
                          version=live, previous=previous, revoked_kept_out=revoked,

@@ -308,15 +308,12 @@ class JobRunner:
             live = repo.live_version_in(conn)
             merge = job_row["mode"] == "merge" and live is not None
             report = {**report, "overrides_applied": applied, "revoked_left_out": revoked}
-            version = repo.insert_version(conn, source=job_row["source"], total_rows=job_row["total_rows"],
-                                          report=report, file_name=job_row["file_name"],
-                                          uploaded_by=job_row["uploaded_by"], base_version=live if merge else None)
-            if merge:
-                # The live list stays, but for the shops this file updates and those revoked since.
-                all_revoked = [store_id for store_id, o in standing.items() if o.revoked]
-                repo.copy_stores(conn, live, version, leave_out=[*(s.id for s in stores), *all_revoked])
-            repo.insert_stores(conn, version, stores)
-            count = repo.count_stores(conn, version)
+            # Merging, the live list stays, but for the shops this file updates and those revoked since.
+            all_revoked = [store_id for store_id, o in standing.items() if o.revoked]
+            version = repo.write_version(conn, live if merge else None, stores, leave_out=all_revoked,
+                                         source=job_row["source"], total_rows=job_row["total_rows"], report=report,
+                                         file_name=job_row["file_name"], uploaded_by=job_row["uploaded_by"])
+            count = repo.store_count_in(conn, version)
             self.uploads.finish(upload_id, status="done", report=report, version=version, owner=self.owner,
                                 conn=conn)
             audit.record(conn, actor=actor, action="upload.done", target=f"upload:{upload_id}", version=version,

@@ -122,19 +122,35 @@ class Repository:
         """Write a whole list as a new version and, by default, make it live, in one transaction."""
         store_list = list(stores)
         with self.writing() as conn:
-            version = self.insert_version(conn, source=source, total_rows=total_rows, report=report,
-                                          file_name=file_name, uploaded_by=uploaded_by)
-            self.insert_stores(conn, version, store_list)
-            self.count_stores(conn, version)
+            version = self.write_version(conn, None, store_list, source=source, total_rows=total_rows,
+                                         report=report, file_name=file_name, uploaded_by=uploaded_by)
             if activate:
                 self.set_live(conn, version)
         LOGGER.info("dataset version %s written: %s stores (live=%s)", version, len(store_list), activate)
         return version
 
-    # -- building blocks of a write, inside ``writing()`` ---------------------------------------
+    # -- writing, inside ``writing()`` ----------------------------------------------------------
+
+    def write_version(self, conn: Connection, base: int | None, stores: Sequence[Store], *,
+                      leave_out: Iterable[str] = (), source: str, total_rows: int = 0,
+                      report: dict[str, Any] | None = None, file_name: str | None = None,
+                      uploaded_by: str | None = None, note: str | None = None) -> int:
+        """A new version, not yet live: ``stores``, plus every shop of ``base`` but those left out.
+
+        With no ``base`` the stores are the whole list (an upload); with one, the
+        base is copied in the database and ``stores`` replace or add to it (a merge,
+        a correction, a version with the standing corrections applied).
+        """
+        version = self._insert_version(conn, source=source, total_rows=total_rows, report=report or {},
+                                      file_name=file_name, uploaded_by=uploaded_by, base_version=base, note=note)
+        if base is not None:
+            self._copy_stores(conn, base, version, leave_out=[*leave_out, *(s.id for s in stores)])
+        self._insert_stores(conn, version, stores)
+        self._count_stores(conn, version)
+        return version
 
     @staticmethod
-    def insert_version(conn: Connection, *, source: str, total_rows: int, report: dict[str, Any],
+    def _insert_version(conn: Connection, *, source: str, total_rows: int, report: dict[str, Any],
                        file_name: str | None = None, uploaded_by: str | None = None,
                        base_version: int | None = None, note: str | None = None) -> int:
         return conn.execute(
@@ -146,13 +162,13 @@ class Repository:
         ).inserted_primary_key[0]
 
     @staticmethod
-    def insert_stores(conn: Connection, version: int, stores: Sequence[Store]) -> None:
+    def _insert_stores(conn: Connection, version: int, stores: Sequence[Store]) -> None:
         for start in range(0, len(stores), INSERT_BATCH):
             batch = stores[start:start + INSERT_BATCH]
             conn.execute(schema.stores.insert(), [_store_row(version, s) for s in batch])
 
     @staticmethod
-    def copy_stores(conn: Connection, from_version: int, to_version: int, leave_out: Iterable[str] = ()) -> None:
+    def _copy_stores(conn: Connection, from_version: int, to_version: int, leave_out: Iterable[str] = ()) -> None:
         """Every shop of one version into another, in the database, but those left out."""
         s = schema.stores.c
         columns = [column.name for column in schema.stores.columns]
@@ -165,11 +181,16 @@ class Repository:
                 and_(s.version == to_version, s.id.in_(leave_out[start:start + DELETE_BATCH]))))
 
     @staticmethod
-    def count_stores(conn: Connection, version: int) -> int:
+    def _count_stores(conn: Connection, version: int) -> int:
         count = conn.execute(select(func.count()).select_from(schema.stores)
                              .where(schema.stores.c.version == version)).scalar()
         conn.execute(update(schema.datasets).where(schema.datasets.c.version == version).values(store_count=count))
         return count
+
+    @staticmethod
+    def store_count_in(conn: Connection, version: int) -> int:
+        return conn.execute(select(schema.datasets.c.store_count)
+                            .where(schema.datasets.c.version == version)).scalar()
 
     @staticmethod
     def set_live(conn: Connection, version: int) -> None:

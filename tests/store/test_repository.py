@@ -138,8 +138,7 @@ def test_first_writers_on_an_empty_database_take_turns(database_url):
         with repos[n].writing() as conn:
             entered = time.monotonic()
             time.sleep(0.3)  # long enough for the other writer to arrive while this one holds the turn
-            version = repos[n].insert_version(conn, source="upload", total_rows=1, report={})
-            repos[n].insert_stores(conn, version, [store(n)])
+            version = repos[n].write_version(conn, None, [store(n)], source="upload", total_rows=1)
             repos[n].set_live(conn, version)
             spans.append((entered, time.monotonic()))
         return version
