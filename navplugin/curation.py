@@ -26,6 +26,7 @@ from .geocode.district import check_district
 from .ingest.validate import FIRST_FOUNDED_YEAR, LAT_RANGE, LON_RANGE, this_year
 from .model import Store
 from .store import audit, overrides, schema
+from .store.diff import changed_fields
 from .store.overrides import Override
 from .store.repository import Repository
 
@@ -213,11 +214,10 @@ class Curator:
             merged = {**(standing.fields if standing else {}), **fields}
             corrected = apply_override(current, merged, self.district_check)
             overrides.put(conn, Override(store_id, merged, False, reason, actor, datetime.now(timezone.utc)))
-            changes = {name: (json_value(getattr(current, name)), json_value(getattr(corrected, name)))
-                       for name in ("name", "category", "address", "jibun_address", "phone", "certified_year",
-                                    "founded_year", "lon", "lat", "entrance_lon", "entrance_lat", "precision",
-                                    "district_check")
-                       if getattr(current, name) != getattr(corrected, name)}
+            # What the shop's live fields became; the override bookkeeping itself is not news to anyone.
+            changes = {name: (json_value(before), json_value(after))
+                       for name, (before, after) in changed_fields(current, corrected).items()
+                       if name != "overridden"}
             version = self._new_version(conn, live, source="override", actor=actor, note=reason,
                                         replace=[corrected])
             audit.record(conn, actor=actor, action="store.override", target=f"store:{store_id}", version=version,
