@@ -14,11 +14,16 @@ from .common import RenderCache, iter_items_utf8, join_items_utf8, store_fields
 from .links import deep_links
 
 
-def _fields_text(store: Store) -> str:
-    """The shop's own fields as JSON members, without the braces."""
+def item_fields(store: Store) -> dict[str, Any]:
+    """A shop as a JSON item carries it, before the measures of a query: its fields and deep links."""
     fields = store_fields(store)
     fields["links"] = deep_links(store)
-    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))[1:-1]
+    return fields
+
+
+def _fields_text(store: Store) -> str:
+    """The shop's own fields as JSON members, without the braces."""
+    return json.dumps(item_fields(store), ensure_ascii=False, separators=(",", ":"))[1:-1]
 
 
 def _fields_utf8(store: Store) -> bytes:

@@ -5,8 +5,7 @@ from flask import Blueprint, Response, request
 
 from .. import query
 from ..errors import BadParameter
-from ..formats.common import store_fields
-from ..formats.links import deep_links
+from ..formats.json import item_fields
 from .responses import json_response, service
 
 blueprint = Blueprint("sync", __name__, url_prefix="/v1")
@@ -25,6 +24,6 @@ def changes() -> Response:
         "from_version": found.from_version,
         "to_version": found.to_version,
         "counts": {"upserts": len(found.upserts), "deletions": len(found.deletions)},
-        "upserts": [{**store_fields(store), "links": deep_links(store)} for store in found.upserts],
+        "upserts": [item_fields(store) for store in found.upserts],
         "deletions": found.deletions,
     }, dataset_version=index.version)
