@@ -216,14 +216,15 @@ def store_status(store_id: str) -> Response:
     with svc.repository.engine.connect() as conn:
         override = overrides.get(conn, store_id)
         last_seen = svc.repository.latest_store_in(conn, store_id)
-    if live is None and override is None and last_seen is None:
+    shown = live or last_seen  # the live shop, or as the newest version that held it had it
+    if shown is None and override is None:
         raise NotFound(f"no shop {store_id!r} in any version")
     return json_response({
         "id": store_id,
         "live": live is not None,
         "dataset_version": index.version,
-        "item": store_detail_fields(live or last_seen) if (live or last_seen) else None,
-        "overridden": dict((live or last_seen).overridden) if (live or last_seen) else {},
+        "item": None if shown is None else store_detail_fields(shown),
+        "overridden": {} if shown is None else dict(shown.overridden),
         "override": None if override is None else override.as_dict(),
         "history": audit.entries(svc.repository.engine, target=f"store:{store_id}", limit=50),
     })
