@@ -62,7 +62,7 @@ def median_ms(seconds: list[float]) -> str:
 
 def run(url: str, stores: list, runs: int) -> dict[str, str]:
     repo = Repository(make_engine(url))
-    repo.create_schema()
+    repo.upgrade_schema()
     curator = Curator(repo, lambda address, lon, lat: "unchecked")
     figures: dict[str, str] = {}
     seconds, first = timed(lambda: repo.add_version(stores, source="bench", total_rows=len(stores), report={}))

@@ -93,7 +93,7 @@ def write_database(stores: Sequence[Store], directory: Path) -> tuple[str, float
     engine = make_engine(url)
     try:
         repository = Repository(engine)
-        repository.create_schema()
+        repository.upgrade_schema()
         started = time.perf_counter()
         repository.add_version(stores, source="bench", total_rows=len(stores), report={},
                                file_name="synthetic", uploaded_by="bench/nearby.py")

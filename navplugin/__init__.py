@@ -1,11 +1,13 @@
 """navplugin: certified centennial stores (백년가게) served to car navigation apps.
 
-``create_app`` wires settings, store, geocoders, index, web and CLI. Importing
-the package does no work.
+``create_app`` wires settings, store, geocoders, index, web and CLI, and
+starts nothing: importing the package or building an app does no work. A
+serving process starts its work through ``lifecycle.start_serving``: from
+``flask --app navplugin serve``, gunicorn's hooks in ``gunicorn.conf.py``, or,
+under any other WSGI server, its first request.
 """
 from __future__ import annotations
 
-import logging
 from typing import Any, Mapping
 
 from flask import Flask
@@ -19,16 +21,28 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .service import Service
 
     settings = load_settings(config)
-    logging.basicConfig(level=settings["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__, instance_relative_config=True)
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_BYTES"] + UPLOAD_ENVELOPE_BYTES
     app.json.ensure_ascii = False
-
     service = Service(settings, app.instance_path)
-    service.load_sample_if_empty()
-    service.start()
     app.extensions["navplugin"] = service
-
     web.init_app(app)
     cli.init_app(app)
+    app.wsgi_app = _StartOnFirstRequest(app, service)  # type: ignore[method-assign]
     return app
+
+
+class _StartOnFirstRequest:
+    """For WSGI servers with no start hook: the first request starts serving, then this steps aside."""
+
+    def __init__(self, app: Flask, service: Any) -> None:
+        self.app = app
+        self.service = service
+        self.inner = app.wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        from .lifecycle import start_serving
+
+        start_serving(self.service)
+        self.app.wsgi_app = self.inner  # type: ignore[method-assign]
+        return self.inner(environ, start_response)

@@ -1,4 +1,9 @@
-"""Flask commands for operators: import a list, geocode, finish interrupted jobs, show what is stored."""
+"""Flask commands for operators: serve, migrate, import a list, geocode, finish interrupted jobs, show what is stored.
+
+Only ``serve`` starts a serving process's background work; the other commands
+make sure of the schema (``lifecycle.ensure_schema``), do their one thing and
+return.
+"""
 from __future__ import annotations
 
 import json
@@ -8,16 +13,31 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from . import lifecycle
 from .errors import NavpluginError
-from .jobs import UPLOAD_MODES
 from .geocode.base import redact
+from .jobs import UPLOAD_MODES, JobStatus
+from .logs import configure_logging
 from .service import Service
+from .store.migrate import SchemaOutOfDate
 
 MAX_PROBLEMS_SHOWN = 20
 
 
+def _bare_service() -> Service:
+    service = current_app.extensions["navplugin"]
+    configure_logging(service.settings["LOG_LEVEL"])
+    return service
+
+
 def _service() -> Service:
-    return current_app.extensions["navplugin"]
+    """The app's service, its database at this release's schema."""
+    service = _bare_service()
+    try:
+        lifecycle.ensure_schema(service)
+    except SchemaOutOfDate as exc:
+        raise click.ClickException(str(exc)) from None
+    return service
 
 
 def _print_report(report: dict, report_json: Path | None = None) -> None:
@@ -84,13 +104,13 @@ def _report_and_fail(detail: str, report: dict | None, report_json: Path | None)
 
 def _finish_job(service: Service, upload_id: int, report_json: Path | None) -> None:
     job = service.uploads.get(upload_id)
-    if job["status"] == "failed":
-        _report_and_fail(f"upload {upload_id}: {job['error']}", job["report"], report_json)
-    _print_report(job["report"], report_json)
-    if job["status"] == "done":
-        click.echo(f"upload {upload_id}: dataset version {job['version']} is live")
+    if job.status is JobStatus.FAILED:
+        _report_and_fail(f"upload {upload_id}: {job.error}", job.report, report_json)
+    _print_report(job.report, report_json)
+    if job.status is JobStatus.DONE:
+        click.echo(f"upload {upload_id}: dataset version {job.version} is live")
     else:
-        click.echo(f"upload {upload_id} is {job['status']}; follow it with GET /admin/v1/uploads/{upload_id}")
+        click.echo(f"upload {upload_id} is {job.status}; follow it with GET /admin/v1/uploads/{upload_id}")
 
 
 @click.command("geocode")
@@ -104,7 +124,7 @@ def geocode_command(address: str) -> None:
     from .geocode.district import check_district
     from .geocode.normalize import normalize_for_geocoding
 
-    service = _service()
+    service = _bare_service()
     query = normalize_for_geocoding(address)
     click.echo(f"query: {query.text if query else '(nothing geocodable)'}  kind: {query.kind if query else '-'}")
     for provider in service.chain.providers:
@@ -191,7 +211,84 @@ def activate_command(version: int) -> None:
                f"within {service.settings['INDEX_POLL_SECONDS']:g} s")
 
 
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0: all).")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port, printed).")
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the API and the admin page: migrate, load the sample on first start, then listen.
+
+    Werkzeug's threaded server, for the embedded default and development; in
+    production run gunicorn with the repository's gunicorn.conf.py.
+    """
+    from werkzeug.serving import make_server
+
+    service = _bare_service()
+    click.echo("preparing the database (migrations; the sample list on first start)…")
+    try:
+        lifecycle.start_serving(service)
+    except SchemaOutOfDate as exc:
+        raise click.ClickException(str(exc)) from None
+    server = make_server(host, port, current_app._get_current_object(), threaded=True)
+    index = service.index(timeout=120)
+    click.echo(f"navplugin: dataset version {index.version} ({len(index)} shops) on "
+               f"http://{host}:{server.server_port}/  (admin page: /admin/)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        lifecycle.stop(service)
+
+
+@click.group("db")
+def db_group() -> None:
+    """The database schema (Alembic migrations)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply the pending migrations (up to REVISION, default the newest)."""
+    service = _bare_service()
+    with service.repository.startup_lock():
+        service.repository.upgrade_schema(revision)
+    click.echo(f"database schema at revision {service.repository.schema_revision()}")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the revision the database is at, and the newest this release knows."""
+    from .store.migrate import head
+
+    service = _bare_service()
+    click.echo(f"database: {service.repository.schema_revision() or '(none)'}  this release: {head()}")
+
+
+@db_group.command("check")
+@with_appcontext
+def db_check() -> None:
+    """Fail if the tables the code declares and the migrations' result differ (alembic check)."""
+    _bare_service().repository.check_schema()
+    click.echo("no difference between the declared tables and the migrations")
+
+
+@db_group.command("stamp")
+@click.argument("revision")
+@with_appcontext
+def db_stamp(revision: str) -> None:
+    """Record REVISION as the database's schema without running migrations."""
+    _bare_service().repository.stamp_schema(revision)
+    click.echo(f"database stamped at {revision}")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(serve_command)
+    app.cli.add_command(db_group)
     app.cli.add_command(versions_command)
     app.cli.add_command(activate_command)
     app.cli.add_command(import_command)

@@ -74,6 +74,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UPLOAD_WAIT_SECONDS", 30.0, float,
             "How long an upload request waits for its geocoding job: done by then, 201 with the live "
             "version; otherwise 202 with the job to follow."),
+    Setting("MIGRATE_ON_START", True, _bool,
+            "Apply pending schema migrations when a process starts serving (under a database lock). Turn off "
+            "where `flask --app navplugin db upgrade` runs as a release step; a process then refuses to serve "
+            "a database at another schema."),
     Setting("LOAD_SAMPLE", True, _bool,
             "Load the bundled sample list on start when the database holds no dataset yet."),
     Setting("SAMPLE_FILE", str(REPO_DIR / "geodata" / "sample" / "certified_stores_2026.csv"), str,

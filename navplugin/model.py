@@ -45,8 +45,48 @@ class Problem:
 
 
 @dataclass(frozen=True, slots=True)
+class ShopField:
+    """One field of a shop, declared once: the schema, ingest, corrections and tests read it from here."""
+
+    name: str
+    type: type  # str, int or float
+    max_length: int | None = None  # the widest text its stored column holds
+    required: bool = False  # every stored shop has it
+    correctable: bool = False  # an admin may correct it (PATCH /admin/v1/stores/{id})
+
+
+# What a certified list says of a shop, in the order a ``ShopRow`` and a ``Store`` hold them.
+LISTED_FIELDS: tuple[ShopField, ...] = (
+    ShopField("id", str, 64, required=True),
+    ShopField("name", str, required=True, correctable=True),
+    ShopField("category", str, correctable=True),
+    ShopField("address", str, correctable=True),
+    ShopField("jibun_address", str, correctable=True),
+    ShopField("phone", str, 64, correctable=True),
+    ShopField("certified_year", int, correctable=True),
+    ShopField("founded_year", int, correctable=True),
+    ShopField("region", str),
+)
+
+# Where a shop is placed, as stored: a ``Placement`` flattened to columns.
+PLACEMENT_FIELDS: tuple[ShopField, ...] = (
+    ShopField("lon", float, required=True, correctable=True),
+    ShopField("lat", float, required=True, correctable=True),
+    ShopField("provider", str, 32, required=True),
+    ShopField("precision", str, 16, required=True),
+    ShopField("entrance_lon", float, correctable=True),
+    ShopField("entrance_lat", float, correctable=True),
+    ShopField("district_check", str, 16, required=True),
+)
+
+SHOP_FIELDS: tuple[ShopField, ...] = LISTED_FIELDS + PLACEMENT_FIELDS
+LISTED_NAMES: tuple[str, ...] = tuple(f.name for f in LISTED_FIELDS)
+PLACEMENT_NAMES: tuple[str, ...] = tuple(f.name for f in PLACEMENT_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
 class ShopRow:
-    """A validated row of an uploaded list, before geocoding."""
+    """A validated row of an uploaded list, before geocoding: its line, the ``LISTED_FIELDS``, a point, extras."""
 
     line: int
     id: str
@@ -61,19 +101,67 @@ class ShopRow:
     point: Point | None = None  # coordinates supplied by the file, already validated
     extra: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def listed(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in LISTED_NAMES}
+
+
+UNCHECKED = "unchecked"  # the district check could not tell (no district named, or none found)
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a shop is put and how it was found: the point, who placed it, how exactly, where to route to.
+
+    ``district_check``: is the point in the district its address names
+    (verified | mismatch | unchecked)? None while a supplied point waits for its check.
+    """
+
+    point: Point
+    provider: str
+    precision: str
+    entrance: Point | None = None  # a building entrance, where a driver should be routed
+    district_check: str | None = UNCHECKED
+
+    def columns(self) -> dict[str, Any]:
+        """The placement as the stored columns ``PLACEMENT_NAMES``."""
+        entrance = self.entrance
+        return {
+            "lon": self.point.lon, "lat": self.point.lat, "provider": self.provider, "precision": self.precision,
+            "entrance_lon": entrance.lon if entrance else None, "entrance_lat": entrance.lat if entrance else None,
+            "district_check": self.district_check,
+        }
+
+    @classmethod
+    def from_columns(cls, values: Any) -> "Placement":
+        """From anything with the ``PLACEMENT_NAMES`` attributes (a stored row, a ``Store``)."""
+        entrance = None
+        if values.entrance_lon is not None and values.entrance_lat is not None:
+            entrance = Point(values.entrance_lon, values.entrance_lat)
+        return cls(Point(values.lon, values.lat), values.provider, values.precision, entrance, values.district_check)
+
 
 @dataclass(frozen=True, slots=True)
 class GeocodeResult:
+    """A geocoder's answer, before the district check."""
+
     point: Point
     provider: str
     precision: str
     matched: str | None = None  # what the provider matched, e.g. "서울특별시 종로구 인사동"
     entrance: Point | None = None  # building entrance, for routing
 
+    def placement(self, district_check: str = UNCHECKED) -> Placement:
+        return Placement(self.point, self.provider, self.precision, self.entrance, district_check)
+
 
 @dataclass(frozen=True, slots=True)
 class Store:
-    """A shop as stored in a dataset version and served to navigation apps."""
+    """A shop as stored in a dataset version and served to navigation apps.
+
+    Its fields are ``LISTED_FIELDS`` and ``PLACEMENT_FIELDS`` (flat, for the
+    hot paths that read them), ``extra`` and ``overridden``.
+    """
 
     id: str
     name: str
@@ -92,9 +180,20 @@ class Store:
     # Where a driver should be routed (a building entrance), when a provider knows it.
     entrance_lon: float | None = None
     entrance_lat: float | None = None
-    district_check: str = "unchecked"  # verified | mismatch | unchecked: is the point in the district its address names?
+    district_check: str = UNCHECKED  # verified | mismatch | unchecked: is the point in the district its address names?
     # Fields an admin's override replaced, with the value the list or geocoder gave: {field: value}.
     overridden: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def placed(cls, row: ShopRow, placement: Placement) -> "Store":
+        """A listed row at its placement: what an upload job stores."""
+        columns = placement.columns()
+        columns["district_check"] = columns["district_check"] or UNCHECKED
+        return cls(**row.listed, **columns, extra=dict(row.extra))
+
+    @property
+    def placement(self) -> Placement:
+        return Placement.from_columns(self)
 
 
 @dataclass(frozen=True, slots=True)

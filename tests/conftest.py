@@ -15,8 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from navplugin import create_app
-from navplugin.store import schema
+from navplugin import create_app, lifecycle
 from navplugin.store.engine import make_engine
 from navplugin.store.repository import Repository
 
@@ -68,8 +67,11 @@ def _postgres_cleanup():
 
 
 def _reset_postgres() -> None:
+    """An empty database: every table of the last test dropped, migrations' bookkeeping included."""
     engine = create_engine(POSTGRES_URL)
-    schema.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
 
 
@@ -90,9 +92,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def repository(database_url: str) -> Iterator[Repository]:
     """A repository with the current schema on the throwaway database."""
     repo = Repository(make_engine(database_url))
-    repo.create_schema()
+    repo.upgrade_schema()
     yield repo
-    repo.engine.dispose()
+    repo.dispose()
 
 
 @pytest.fixture
@@ -109,13 +111,14 @@ def make_app(database_url: str) -> Iterator[Callable[..., Any]]:
         }
         app = create_app(config)
         app.config["TESTING"] = True
+        lifecycle.start_serving(app.extensions["navplugin"])  # as gunicorn's post_worker_init does
         app.extensions["navplugin"].wait_warm()  # as a load balancer waits for /readyz
         apps.append(app)
         return app
 
     yield build
     for app in apps:
-        app.extensions["navplugin"].close()
+        lifecycle.stop(app.extensions["navplugin"])
 
 
 @pytest.fixture

@@ -1,10 +1,7 @@
 """Overrides applied to shops: what they replace, what they remember, what a pin move implies."""
 from __future__ import annotations
 
-import pytest
-
-from navplugin.curation import apply_override, apply_overrides, original, parse_fields
-from navplugin.errors import BadParameter
+from navplugin.curation import apply_override, apply_overrides, original
 from navplugin.model import Store
 from navplugin.store.overrides import Override
 
@@ -57,25 +54,6 @@ def test_standing_overrides_over_an_uploaded_list():
     kept, applied, revoked = apply_overrides([GEOCODED, other, gone], standing, district)
     assert [s.id for s in kept] == ["A-1", "A-2"] and kept[0].phone == "02-9" and kept[1] is other
     assert (applied, revoked) == (1, ["A-3"])
-
-
-def test_parse_fields_accepts_and_trims():
-    assert parse_fields({"name": " 새 이름 ", "phone": None, "lat": 37.5, "lon": 127, "reason": "x"}) == {
-        "name": "새 이름", "phone": None, "lat": 37.5, "lon": 127.0}
-
-
-@pytest.mark.parametrize("body, parameter", [
-    ({"entrance_lat": 37.5}, "entrance_lon"),
-    ({"lat": True, "lon": 127.0}, "lat"),
-    ({"certified_year": "2020"}, "certified_year"),
-    ({"phone": 1234}, "phone"),
-    ({"address": "x" * 301}, "address"),
-    ({"precision": "manual"}, "precision"),
-])
-def test_parse_fields_names_the_bad_field(body, parameter):
-    with pytest.raises(BadParameter) as error:
-        parse_fields(body)
-    assert error.value.parameter == parameter
 
 
 def test_a_pin_of_a_shop_with_only_a_jibun_address_is_checked_against_it():

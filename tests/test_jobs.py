@@ -282,7 +282,7 @@ def test_a_job_with_thirty_percent_failing_calls_completes_with_every_row_accoun
     assert report["providers"]["kakao"] > 30 and report["providers"].get("offline", 0) > 0
     rows = app.extensions["navplugin"].uploads.rows(response.get_json()["upload"]["id"])
     assert all(db.status == "done" for _, db in rows)
-    assert all("kakao" in db.reason for _, db in rows if db.provider == "offline")  # the stated reason
+    assert all("kakao" in db.reason for _, db in rows if db.placement.provider == "offline")  # the stated reason
 
 
 def test_without_a_fallback_unplaced_rows_fail_with_a_reason_and_nothing_changes(kakao_app, kakao_fake,

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from navplugin.curation import Curator, district_checker
+from navplugin.curation import Curator
+from navplugin.geocode.district import district_checker
 from navplugin.errors import BadParameter, Gone
 from navplugin.formats.common import store_fields
 from navplugin.model import Store
@@ -81,7 +82,7 @@ def run(repo: Repository, curator: Curator, steps) -> None:
 @given(steps=operations)
 def test_replaying_changes_from_any_version_reaches_the_live_list(tmp_path, steps):
     repo = Repository(make_engine(f"sqlite:///{tmp_path / uuid.uuid4().hex}.sqlite3"))
-    repo.create_schema()
+    repo.upgrade_schema()
     try:
         run(repo, Curator(repo, district_checker(150.0)), steps)
         live = repo.live_version()
@@ -115,9 +116,11 @@ def test_versions_no_longer_kept_are_gone_and_future_ones_are_bad(repository):
 def test_prune_never_drops_the_live_version(repository):
     versions = [repository.add_version([shop("S-01", n)], source="upload", total_rows=1, report={})
                 for n in range(4)]
-    repository.activate(versions[0])
+    Curator(repository, district_checker(150.0)).activate(versions[0], "admin")
     assert repository.prune(1) == versions[1:3]
     assert [info.version for info in repository.versions()] == [versions[3], versions[0]]
+    [entry] = repository.audit_entries(action="version.prune")
+    assert (entry["actor"], entry["details"]["dropped"]) == ("system", versions[1:3])
 
 
 def test_cache_answers_again_without_the_database(repository):

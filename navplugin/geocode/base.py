@@ -65,8 +65,15 @@ class RedactSecrets(logging.Filter):
 
 
 _REDACT = RedactSecrets()
-for _name in ("urllib3.connectionpool", "urllib3.util.retry", "geopy"):
-    logging.getLogger(_name).addFilter(_REDACT)
+_REDACTED_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "geopy")
+
+
+def _install_redaction() -> None:
+    """Put the filter on the loggers that see request URLs, once a geocoder with secrets exists."""
+    for name in _REDACTED_LOGGERS:
+        logger = logging.getLogger(name)
+        if _REDACT not in logger.filters:
+            logger.addFilter(_REDACT)
 
 
 def single_try_adapter(proxies: Any, ssl_context: Any) -> RequestsAdapter:
@@ -115,6 +122,7 @@ class WebGeocoder(Geocoder):
         )
         self.domain = (domain or self.default_domain).strip("/")
         _LIVE_GEOCODERS.add(self)
+        _install_redaction()
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log line or an error message."""

@@ -141,7 +141,7 @@ class Provider:
 
 
 @dataclass
-class Outcome:
+class ChainAnswer:
     result: GeocodeResult | None
     reason: str | None = None  # why nothing (or only a fallback) was found
     notes: list[str] = field(default_factory=list)
@@ -201,9 +201,9 @@ class ChainJob:
         queries = (normalize_for_geocoding(address) for address in addresses if address)
         return [query.key for query in queries if query is not None]
 
-    def geocode(self, *addresses: str | None) -> Outcome:
+    def geocode(self, *addresses: str | None) -> ChainAnswer:
         queries = [(a, q) for a in addresses if a for q in [normalize_for_geocoding(a)] if q is not None]
-        outcome = Outcome(result=None)
+        outcome = ChainAnswer(result=None)
         if not queries:
             outcome.reason = "no geocodable address"
             return outcome
@@ -222,7 +222,7 @@ class ChainJob:
         return outcome
 
     def _ask(self, provider: Provider, address: str, query: Any,
-             outcome: Outcome) -> tuple[GeocodeResult | None, bool]:
+             outcome: ChainAnswer) -> tuple[GeocodeResult | None, bool]:
         """(answer, whether the provider answered at all)."""
         use_cache = self.cache is not None and provider.cacheable
         if use_cache:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Callable
 
 from navplugin.geocode.parse import parse_address
 from navplugin.model import Region
@@ -40,6 +41,23 @@ class DistrictCheck:
     found_code: str | None  # where the point actually is; None at sea or abroad
     found_name: str | None
     distance_m: float | None  # metres from the named district (0.0 inside); None if unchecked
+
+    @property
+    def reason(self) -> str | None:
+        """What an admin reads of a mismatch: where the point is, and what the address names."""
+        if self.status != MISMATCH:
+            return None
+        return f"point lies in {self.found_name or 'no district'}, address names {self.expected_name}"
+
+
+# (address, lon, lat) -> verified | mismatch | unchecked: the check as corrections apply it.
+DistrictChecker = Callable[[str | None, float, float], str]
+
+
+def district_checker(tolerance_m: float) -> DistrictChecker:
+    def check(address: str | None, lon: float, lat: float) -> str:
+        return check_district(address, lon, lat, tolerance_m=tolerance_m).status
+    return check
 
 
 def check_district(address: str | None, lon: float, lat: float, *, lookup: RegionLookup | None = None,

@@ -1,9 +1,9 @@
 """Along-route (corridor) search: the shops within ``width`` metres of a route, in driving order.
 
-Owns the route as a request gives it (an encoded polyline, a GeoJSON
-LineString or a list of [lon, lat]) and the corridor search over a
-``StoreIndex``. Geometry is planar in EPSG:5179 (Korea 2000 / Unified CS),
-whose scale error is under 0.1 % on the mainland (0.15 % at Dokdo), so metres
+Owns the checks a route must pass (``checked_route``: finite, in range, not
+too many vertices; ``web.params`` reads the route out of a request and
+hands it here) and the corridor search over a ``StoreIndex``. Geometry is
+planar in EPSG:5179 (Korea 2000 / Unified CS), whose scale error is under 0.1 % on the mainland (0.15 % at Dokdo), so metres
 are metres to within about one part in a thousand.
 
 How the search stays fast on a 400 km, 10,000-vertex route over a million
@@ -25,16 +25,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, Mapping
 
 import numpy as np
 
 from ..errors import BadParameter
 from ..model import QueryResult
 from .index import StoreIndex, project_5179
-from .polyline import PRECISIONS, decode_polyline
 
-__all__ = ["MAX_ROUTE_VERTICES", "SERVICE_AREA", "decode_polyline", "parse_route", "along_route"]
+__all__ = ["MAX_ROUTE_VERTICES", "SERVICE_AREA", "checked_route", "along_route"]
 
 # Most distinct vertices a route may have. A Seoul→Busan route from a navigation engine at
 # full detail has ~10,000; twice that covers the longest drives in Korea. Bounds the work
@@ -49,77 +47,6 @@ MIN_SPACING_M = 1.0
 MAX_SAMPLES = 50_000
 _SLACK_M = 0.01  # widens the candidate radius and the segment windows against rounding
 _TIE_M = 1e-8  # offsets this close (rounding noise) count as equal: the earlier pass wins
-
-_ROUTE_KEYS = ("polyline", "geojson", "coordinates")
-
-
-def parse_route(body: Mapping[str, Any]) -> np.ndarray:
-    """The (n, 2) (lon, lat) route of a request body, consecutive duplicates dropped.
-
-    ``body`` holds exactly one of ``polyline`` (with optional ``precision``, 5 or 6),
-    ``geojson`` (a LineString, or a Feature of one) or ``coordinates`` ([[lon, lat], ...]).
-    """
-    if not isinstance(body, Mapping):
-        raise BadParameter("route", "The request body must be a JSON object holding the route")
-    given = [key for key in _ROUTE_KEYS if body.get(key) is not None]
-    if len(given) != 1:
-        found = f"got {', '.join(repr(k) for k in given)}" if given else "got none"
-        raise BadParameter("route", "The route must be given as exactly one of 'polyline', 'geojson' "
-                                    f"or 'coordinates'; {found}")
-    key = given[0]
-    if body.get("precision") is not None and key != "polyline":
-        raise BadParameter("precision", "Parameter 'precision' only applies to a 'polyline' route")
-    if key == "polyline":
-        points = _from_polyline(body["polyline"], body.get("precision"))
-    elif key == "geojson":
-        points = _positions(_linestring_coordinates(body["geojson"]), "geojson")
-    else:
-        points = _positions(body["coordinates"], "coordinates")
-    return checked_route(points)
-
-
-def _precision(raw: Any) -> int:
-    if raw is None:
-        return 5
-    if isinstance(raw, str) and raw.strip() in {"5", "6"}:
-        return int(raw)
-    if isinstance(raw, int) and not isinstance(raw, bool) and raw in PRECISIONS:
-        return raw
-    raise BadParameter("precision", f"Parameter 'precision' must be 5 or 6, got {raw!r}")
-
-
-def _from_polyline(text: Any, raw_precision: Any) -> np.ndarray:
-    precision = _precision(raw_precision)
-    if not isinstance(text, str):
-        raise BadParameter("route", f"Route 'polyline' must be a string, got {type(text).__name__}")
-    try:
-        return decode_polyline(text.strip(), precision)
-    except ValueError as exc:
-        raise BadParameter("route", f"Route 'polyline' is not a valid encoded polyline: {exc}") from None
-
-
-def _linestring_coordinates(geojson: Any) -> Any:
-    if isinstance(geojson, Mapping) and geojson.get("type") == "Feature":
-        geojson = geojson.get("geometry")
-    if not isinstance(geojson, Mapping) or geojson.get("type") != "LineString":
-        kind = geojson.get("type") if isinstance(geojson, Mapping) else type(geojson).__name__
-        raise BadParameter("route", "Route 'geojson' must be a GeoJSON LineString or a Feature whose "
-                                    f"geometry is one, got {kind!r}")
-    return geojson.get("coordinates")
-
-
-def _positions(raw: Any, key: str) -> np.ndarray:
-    """[[lon, lat(, alt)], ...] as an (n, 2) float array; altitude, if any, is dropped."""
-    if not isinstance(raw, (list, tuple)):
-        raise BadParameter("route", f"Route '{key}' coordinates must be a list of [lon, lat] positions")
-    points = np.empty((len(raw), 2))
-    for i, position in enumerate(raw):
-        if (not isinstance(position, (list, tuple)) or not 2 <= len(position) <= 3
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position)):
-            raise BadParameter("route", f"Route '{key}' position {i} must be [lon, lat] numbers, "
-                                        f"got {position!r}")
-        points[i] = position[0], position[1]
-    return points
 
 
 def checked_route(points: np.ndarray) -> np.ndarray:

@@ -9,13 +9,14 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, select
 
 from . import schema
 from .engine import as_utc
 
 ACTIONS = ("upload", "upload.dry_run", "upload.rejected", "upload.done", "upload.failed", "version.activate",
-           "store.override", "store.override.clear", "store.revoke", "store.restore")
+           "version.import", "version.prune", "store.override", "store.override.clear", "store.revoke",
+           "store.restore")
 
 
 def record(conn: Connection, *, actor: str, action: str, target: str | None = None,
@@ -26,8 +27,8 @@ def record(conn: Connection, *, actor: str, action: str, target: str | None = No
     )).inserted_primary_key[0]
 
 
-def entries(engine: Engine, *, limit: int = 50, before: int | None = None, action: str | None = None,
-            target: str | None = None) -> list[dict[str, Any]]:
+def entries(conn: Connection, *, limit: int = 50, before: int | None = None, action: str | None = None,
+           target: str | None = None) -> list[dict[str, Any]]:
     """Newest first; ``before`` (an entry id) pages back through older entries."""
     a = schema.audit_log.c
     query = select(schema.audit_log).order_by(a.id.desc()).limit(limit)
@@ -37,8 +38,7 @@ def entries(engine: Engine, *, limit: int = 50, before: int | None = None, actio
         query = query.where(a.action == action)
     if target is not None:
         query = query.where(a.target == target)
-    with engine.connect() as conn:
-        rows = conn.execute(query).all()
+    rows = conn.execute(query).all()
     return [
         {"id": row.id, "at": as_utc(row.at).isoformat(), "actor": row.actor, "action": row.action,
          "target": row.target, "version": row.version, "details": json.loads(row.details)}

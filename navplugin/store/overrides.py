@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from . import schema
 from .engine import as_utc
@@ -70,8 +70,3 @@ def put(conn: Connection, override: Override) -> None:
 
 def remove(conn: Connection, store_id: str) -> None:
     conn.execute(delete(schema.store_overrides).where(schema.store_overrides.c.store_id == store_id))
-
-
-def load_all(engine: Engine) -> dict[str, Override]:
-    with engine.connect() as conn:
-        return all_in(conn)

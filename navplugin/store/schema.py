@@ -3,8 +3,15 @@
 Every accepted upload is a row in ``datasets`` with its shops in ``stores``
 under that version; ``live_dataset`` holds the one version that is served.
 Switching versions is a single-row update, so activation is atomic.
+
+A shop's columns come from the one declaration of its fields
+(``model.LISTED_FIELDS``, ``model.PLACEMENT_FIELDS``). The schema of a
+database is changed only by the Alembic migrations in ``migrations/``, which
+``alembic check`` holds to these tables.
 """
 from __future__ import annotations
+
+from typing import Iterable
 
 from sqlalchemy import (
     Column,
@@ -17,8 +24,30 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.types import TypeEngine
+
+from ..model import LISTED_FIELDS, PLACEMENT_FIELDS, UNCHECKED, ShopField
 
 metadata = MetaData()
+
+
+def _column_type(field: ShopField) -> TypeEngine:
+    if field.type is int:
+        return Integer()
+    if field.type is float:
+        return Float()
+    return String(field.max_length) if field.max_length else Text()
+
+
+def shop_columns(fields: Iterable[ShopField], *, all_nullable: bool = False,
+                 primary_key: tuple[str, ...] = ()) -> list[Column]:
+    """Columns for declared shop fields; ``all_nullable`` for rows not yet placed (upload rows)."""
+    columns = []
+    for field in fields:
+        server_default = UNCHECKED if field.name == "district_check" and not all_nullable else None
+        columns.append(Column(field.name, _column_type(field), nullable=all_nullable or not field.required,
+                              server_default=server_default, primary_key=field.name in primary_key))
+    return columns
 
 datasets = Table(
     "datasets",
@@ -48,23 +77,9 @@ stores = Table(
     "stores",
     metadata,
     Column("version", Integer, ForeignKey("datasets.version"), primary_key=True),
-    Column("id", String(64), primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("category", Text),
-    Column("address", Text),
-    Column("jibun_address", Text),
-    Column("phone", String(64)),
-    Column("certified_year", Integer),
-    Column("founded_year", Integer),
-    Column("region", Text),
-    Column("lon", Float, nullable=False),
-    Column("lat", Float, nullable=False),
-    Column("provider", String(32), nullable=False),
-    Column("precision", String(16), nullable=False),
+    *shop_columns(LISTED_FIELDS, primary_key=("id",)),
+    *shop_columns(PLACEMENT_FIELDS),
     Column("extra", Text, nullable=False),  # JSON object of columns we do not model
-    Column("entrance_lon", Float),
-    Column("entrance_lat", Float),
-    Column("district_check", String(16), nullable=False, server_default="unchecked"),
     # JSON {field: value before the admin's override}: what the list or the geocoder said.
     Column("overridden", Text, nullable=False, server_default="{}"),
 )
@@ -119,6 +134,7 @@ uploads = Table(
     Column("heartbeat", DateTime(timezone=True)),
     Column("version", Integer),  # the dataset version it became
     Column("error", Text),
+    Column("failure", String(16)),  # why a failed job failed: rows | internal
     Column("report", Text, nullable=False),  # JSON: the ingest report, completed when the job ends
     Column("mode", String(8), nullable=False, server_default="replace"),  # replace | merge
 )
@@ -130,13 +146,7 @@ upload_rows = Table(
     Column("line", Integer, primary_key=True),
     Column("row", Text, nullable=False),  # JSON of the validated ShopRow
     Column("status", String(16), nullable=False),  # pending | done | failed
-    Column("lon", Float),
-    Column("lat", Float),
-    Column("provider", String(32)),
-    Column("precision", String(16)),
-    Column("entrance_lon", Float),
-    Column("entrance_lat", Float),
-    Column("district_check", String(16)),
+    *shop_columns(PLACEMENT_FIELDS, all_nullable=True),  # the row's Placement, once placed
     Column("reason", Text),  # why a row failed, or what the district check found
 )
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, g, request, url_for
+from flask import Blueprint, Response, current_app, g, request, url_for
 
-from .. import jobs, query
+from .. import jobs, review
 from ..auth import Admin
-from ..curation import Outcome, json_value, parse_fields, reason_of
-from ..errors import (BadParameter, Forbidden, InvalidUpload, NavpluginError, NotFound, PayloadTooLarge,
-                      Unauthorized)
+from ..curation import Correction
+from ..errors import BadParameter, Forbidden, InvalidUpload, NavpluginError, NotFound, PayloadTooLarge, Unauthorized
 from ..formats.common import store_detail_fields
-from ..store import audit, overrides
-from ..store.diff import diff_stores
-from .responses import json_body, json_response, service
+from . import params
+from .responses import json_response, service
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin/v1")
 
@@ -54,18 +52,18 @@ def current_admin() -> Admin:
 
 
 def _body() -> dict[str, Any]:
-    body = json_body(ADMIN_MAX_BODY_BYTES)
+    body = params.json_body(ADMIN_MAX_BODY_BYTES)
     if not isinstance(body, dict):
         raise BadParameter("body", "The request body must be a JSON object")
     return body
 
 
-def _version_changed(outcome: Outcome) -> Response:
-    service().version_committed(outcome.version)
+def _version_changed(correction: Correction) -> Response:
+    service().version_committed(correction.version)
     return json_response({
-        "version": outcome.version,
-        "item": None if outcome.store is None else store_detail_fields(outcome.store),
-        "changes": {name: {"from": a, "to": b} for name, (a, b) in outcome.changes.items()},
+        "version": correction.version,
+        "item": None if correction.store is None else store_detail_fields(correction.store),
+        "changes": {name: {"from": a, "to": b} for name, (a, b) in correction.changes.items()},
     })
 
 
@@ -81,7 +79,7 @@ def whoami() -> Response:
 def upload() -> Response:
     svc = service()
     limit = svc.settings["MAX_UPLOAD_BYTES"]
-    if request.content_length is not None and request.content_length > limit + 64 * 1024:
+    if request.content_length is not None and request.content_length > current_app.config["MAX_CONTENT_LENGTH"]:
         raise PayloadTooLarge(f"uploads are limited to {limit} bytes")
     uploaded = request.files.get("file")
     if uploaded is None:
@@ -91,13 +89,13 @@ def upload() -> Response:
         raise PayloadTooLarge(f"uploads are limited to {limit} bytes")
     options = {**request.args, **request.form}
     max_wait = svc.settings["UPLOAD_WAIT_SECONDS"]
-    wait = query.number(options, "wait", 0, max_wait, max_wait)
+    wait = params.number(options, "wait", 0, max_wait, max_wait)
     submission = svc.submit(
         data,
         uploaded.filename or None,
-        dry_run=query.flag(options, "dry_run"),
-        skip_invalid=query.flag(options, "skip_invalid"),
-        mode=query.choice(options, "mode", jobs.UPLOAD_MODES, "replace"),
+        dry_run=params.flag(options, "dry_run"),
+        skip_invalid=params.flag(options, "skip_invalid"),
+        mode=params.choice(options, "mode", jobs.UPLOAD_MODES, "replace"),
         uploaded_by=current_admin().name,
     )
     if submission.upload_id is None:
@@ -106,16 +104,17 @@ def upload() -> Response:
     svc.runner.start(upload_id)
     if wait > 0:
         svc.runner.wait(upload_id, wait)
-    status = jobs.job_status(svc.uploads.get(upload_id))
+    job = svc.uploads.get(upload_id)
+    status = jobs.job_status(job)
     status_url = url_for("admin.upload_status", upload_id=upload_id)
-    if status["status"] == "done":
-        body = {"version": status["version"], "live": True, "report": status["report"], "upload": status}
+    if job.status is jobs.JobStatus.DONE:
+        body = {"version": job.version, "live": True, "report": status["report"], "upload": status}
         return json_response(body, status=201, headers={"Location": status_url})
-    if status["status"] == "failed" and (status["error"] or "").startswith(jobs.INTERNAL_ERROR):
+    if job.failure is jobs.Failure.INTERNAL:
         raise NavpluginError(f"upload {upload_id} stopped on an internal error; the live data is unchanged. "
-                             f"{status['error']}", upload=status)
-    if status["status"] == "failed":
-        raise InvalidUpload(status["error"] or "the upload could not be geocoded; nothing was changed",
+                             f"{job.error}", upload=status)
+    if job.status is jobs.JobStatus.FAILED:
+        raise InvalidUpload(job.error or "the upload could not be geocoded; nothing was changed",
                             report=status["report"], upload=status)
     return json_response({"upload": status, "status_url": status_url}, status=202, headers={"Location": status_url})
 
@@ -124,39 +123,21 @@ def upload() -> Response:
 def upload_status(upload_id: int) -> Response:
     """A job's progress; a job whose process stopped is taken over here, so a watched job always ends."""
     svc = service()
-    job_row = svc.uploads.get(upload_id)
-    if job_row is None:
+    job = svc.uploads.get(upload_id)
+    if job is None:
         raise NotFound(f"no upload {upload_id}")
-    if job_row["status"] in ("queued", "running") and \
-            upload_id in svc.uploads.claimable(svc.runner.stale_after, svc.runner.owner):
-        svc.runner.start(upload_id)
-    return json_response(jobs.job_status(job_row))
+    if job.status in jobs.ACTIVE:
+        svc.runner.take_over_if_abandoned(upload_id)
+    return json_response(jobs.job_status(job))
 
 
 @blueprint.get("/review")
-def review() -> Response:
-    """Shops whose point is outside the district their address names, and rows no geocoder placed.
-
-    The unplaced rows are those of the newest finished upload: a list that failed for
-    them, or one that went live without them (``skip_invalid``).
-    """
+def review_list() -> Response:
+    """Shops whose point is outside the district their address names, and rows no geocoder placed."""
     svc = service()
-    limit = query.integer(request.args, "limit", 1, 1000, 100)
-    offset = query.integer(request.args, "offset", 0, 10_000_000, 0)
-    index = svc.index()
-    mismatches = [store for store in index.stores if store.district_check == "mismatch"]
-    failed_upload = svc.uploads.latest_finished()
-    failed = [] if failed_upload is None else [
-        {"upload_id": failed_upload, "line": row.line, "name": row.name, "address": row.address,
-         "reason": db_row.reason}
-        for row, db_row in svc.uploads.rows(failed_upload, status="failed")
-    ]
-    page = mismatches[offset:offset + limit]
-    return json_response({
-        "dataset_version": index.version,
-        "mismatches": {"count": len(mismatches), "items": [store_detail_fields(s) for s in page]},
-        "failed": {"count": len(failed), "items": failed[offset:offset + limit]},
-    })
+    limit = params.integer(request.args, "limit", 1, 1000, 100)
+    offset = params.integer(request.args, "offset", 0, 10_000_000, 0)
+    return json_response(review.to_check(svc.index(), svc.uploads, limit, offset))
 
 
 # -- versions ----------------------------------------------------------------------------------
@@ -169,32 +150,8 @@ def versions() -> Response:
 @blueprint.get("/versions/<int:a>/diff/<int:b>")
 def version_diff(a: int, b: int) -> Response:
     """Shops added, removed and changed from version ``a`` to ``b``, with the overrides behind changes."""
-    repository = service().repository
-    for version in (a, b):
-        if not repository.has_version(version):
-            raise NotFound(f"no dataset version {version}")
-    limit = query.integer(request.args, "limit", 1, MAX_DIFF_ITEMS, 1000)
-    diff = diff_stores(repository.iter_stores(a), repository.iter_stores(b))
-    standing = overrides.load_all(repository.engine)
-
-    def override_of(store_id: str) -> dict[str, Any] | None:
-        override = standing.get(store_id)
-        return None if override is None else override.as_dict()
-
-    return json_response({
-        "from_version": a,
-        "to_version": b,
-        "counts": {"added": len(diff.added), "removed": len(diff.removed), "changed": len(diff.changed)},
-        "added": [store_detail_fields(s) for s in diff.added[:limit]],
-        "removed": [{**store_detail_fields(s), "override": override_of(s.id)} for s in diff.removed[:limit]],
-        "changed": [
-            {"id": change.after.id, "name": change.after.name,
-             "fields": {name: {"from": json_value(old), "to": json_value(new)}
-                        for name, (old, new) in change.fields.items()},
-             "override": override_of(change.after.id)}
-            for change in diff.changed[:limit]
-        ],
-    })
+    limit = params.integer(request.args, "limit", 1, MAX_DIFF_ITEMS, 1000)
+    return json_response(review.version_diff(service().repository, a, b, limit))
 
 
 @blueprint.post("/versions/<int:version>/activate")
@@ -211,61 +168,40 @@ def activate(version: int) -> Response:
 def store_status(store_id: str) -> Response:
     """A shop as admins see it: live or not, its standing override, and its audit trail."""
     svc = service()
-    index = svc.index()
-    live = index.get(store_id)
-    with svc.repository.engine.connect() as conn:
-        override = overrides.get(conn, store_id)
-        last_seen = svc.repository.latest_store_in(conn, store_id)
-    shown = live or last_seen  # the live shop, or as the newest version that held it had it
-    if shown is None and override is None:
-        raise NotFound(f"no shop {store_id!r} in any version")
-    return json_response({
-        "id": store_id,
-        "live": live is not None,
-        "dataset_version": index.version,
-        "item": None if shown is None else store_detail_fields(shown),
-        "overridden": {} if shown is None else dict(shown.overridden),
-        "override": None if override is None else override.as_dict(),
-        "history": audit.entries(svc.repository.engine, target=f"store:{store_id}", limit=50),
-    })
+    return json_response(review.shop_history(svc.repository, svc.index(), store_id))
 
 
 @blueprint.patch("/stores/<path:store_id>")
 def correct_store(store_id: str) -> Response:
     body = _body()
-    reason = reason_of(body)
-    outcome = service().curator.override(store_id, parse_fields(body), reason, current_admin().name)
-    return _version_changed(outcome)
+    reason = params.reason(body)
+    return _version_changed(service().curator.override(store_id, params.correction(body), reason,
+                                                       current_admin().name))
 
 
 @blueprint.delete("/stores/<path:store_id>/override")
 def clear_override(store_id: str) -> Response:
-    body = json_body(ADMIN_MAX_BODY_BYTES)
-    reason = reason_of(body if isinstance(body, dict) else request.args)
+    body = params.json_body(ADMIN_MAX_BODY_BYTES)
+    reason = params.reason(body if isinstance(body, dict) else request.args)
     return _version_changed(service().curator.clear_override(store_id, reason, current_admin().name))
 
 
 @blueprint.post("/stores/<path:store_id>/revoke")
 def revoke(store_id: str) -> Response:
-    reason = reason_of(_body())
+    reason = params.reason(_body())
     return _version_changed(service().curator.revoke(store_id, reason, current_admin().name))
 
 
 @blueprint.post("/stores/<path:store_id>/restore")
 def restore(store_id: str) -> Response:
-    reason = reason_of(_body())
+    reason = params.reason(_body())
     return _version_changed(service().curator.restore(store_id, reason, current_admin().name))
 
 
 @blueprint.get("/overrides")
 def standing_overrides() -> Response:
     """Every standing correction and revocation, with the shop's name as the newest version has it."""
-    repository = service().repository
-    with repository.engine.connect() as conn:
-        standing = overrides.all_in(conn)
-        names = {store_id: getattr(repository.latest_store_in(conn, store_id), "name", None)
-                 for store_id in standing}
-    items = [{**o.as_dict(), "name": names[store_id]} for store_id, o in standing.items()]
+    items = review.standing_overrides(service().repository)
     return json_response({"count": len(items), "items": items})
 
 
@@ -273,11 +209,11 @@ def standing_overrides() -> Response:
 
 @blueprint.get("/audit")
 def audit_log() -> Response:
-    limit = query.integer(request.args, "limit", 1, 500, 50)
-    before = query.integer(request.args, "before", 1, 2**62, 0) or None
-    items = audit.entries(service().repository.engine, limit=limit, before=before,
-                          action=query.choice(request.args, "action", audit.ACTIONS, None),
-                          target=request.args.get("target") or None)
+    limit = params.integer(request.args, "limit", 1, 500, 50)
+    before = params.integer(request.args, "before", 1, 2**62, 0) or None
+    items = service().repository.audit_entries(
+        limit=limit, before=before, action=params.choice(request.args, "action", review.AUDIT_ACTIONS, None),
+        target=request.args.get("target") or None)
     next_url = None
     if len(items) == limit:
         kept = {name: request.args[name] for name in ("limit", "action", "target") if name in request.args}

@@ -12,9 +12,9 @@ from werkzeug.http import http_date
 from .. import query
 from ..formats import DEFAULT_FORMAT, FORMATS, Format, by_media_type
 from ..formats import json as json_format
-from ..errors import PayloadTooLarge
 from ..model import QueryResult
 from ..service import Service
+from . import params
 
 
 def service() -> Service:
@@ -26,36 +26,8 @@ FORMAT_NAMES = tuple(FORMATS)
 UTF8_SERIALIZERS = {"json": json_format.serialize_utf8}
 
 
-def request_args() -> Mapping[str, str]:
-    """The query parameters, the first value of each name: what ``request.args.get`` answers.
-
-    A plain query string (ASCII, nothing percent- or plus-encoded), as navigation
-    apps send, is split directly into a dict; anything else is Werkzeug's parse.
-    """
-    raw = request.query_string
-    if b"%" in raw or b"+" in raw or not raw.isascii():
-        return request.args
-    args: dict[str, str] = {}
-    for pair in raw.decode("ascii").split("&"):
-        if pair:
-            name, _, value = pair.partition("=")
-            args.setdefault(name, value)
-    return args
-
-
-def json_body(limit: int) -> Any:
-    """The request's JSON, refused before parsing when it is larger than ``limit`` bytes.
-
-    The app's body limit is sized for list uploads; a JSON body that size would
-    cost far more memory to parse than any route or correction needs.
-    """
-    if (request.content_length or 0) > limit:
-        raise PayloadTooLarge(f"the JSON body is limited to {limit} bytes")
-    return request.get_json(silent=True)
-
-
 def chosen_format(args: Mapping[str, str] | None = None) -> Format:
-    name = query.choice(request.args if args is None else args, "format", FORMAT_NAMES, None)
+    name = params.choice(request.args if args is None else args, "format", FORMAT_NAMES, None)
     if name is not None:
         return FORMATS[name]
     accept = request.environ.get("HTTP_ACCEPT")  # request.headers.get("Accept"), without building the view
@@ -107,12 +79,12 @@ def list_response(result: QueryResult, *, next_url: str | None = None, cacheable
                   args: Mapping[str, str] | None = None) -> Response:
     """Any list in the chosen format, with x/y in the requested coordinate system.
 
-    ``args``: the request's query parameters when the caller has them already (``request_args``).
+    ``args``: the request's query parameters when the caller has them already (``params.query_args``).
     """
     if args is None:
         args = request.args
     fmt = chosen_format(args)
-    result = query.with_coordinates(result, query.parse_crs(args))
+    result = query.with_coordinates(result, params.crs(args))
     serialize = UTF8_SERIALIZERS.get(fmt.name, fmt.serialize)
     body = serialize(result, {"next": next_url} if next_url else None)
     if cacheable_answer:
@@ -144,5 +116,5 @@ def export_response(result: QueryResult, activated_at: datetime | None) -> Respo
     elif activated_at is not None and request.if_modified_since is not None \
             and activated_at.replace(microsecond=0) <= request.if_modified_since:
         return Response(status=304, headers=headers)
-    result = query.with_coordinates(result, query.parse_crs(request.args))
+    result = query.with_coordinates(result, params.crs(request.args))
     return Response(stream_with_context(fmt.stream(result, None)), content_type=fmt.media_type, headers=headers)

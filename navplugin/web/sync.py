@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from .. import query
 from ..errors import BadParameter
 from ..formats.json import item_fields
+from . import params
 from .responses import json_response, service
 
 blueprint = Blueprint("sync", __name__, url_prefix="/v1")
@@ -14,7 +14,7 @@ blueprint = Blueprint("sync", __name__, url_prefix="/v1")
 @blueprint.get("/changes")
 def changes() -> Response:
     svc = service()
-    since = query.integer(request.args, "since", 0, 2**62, -1)
+    since = params.integer(request.args, "since", 0, 2**62, -1)
     if since < 0:
         raise BadParameter("since", "Parameter 'since' is required: the dataset version of your copy "
                                     "(0 for none)")

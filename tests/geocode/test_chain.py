@@ -47,7 +47,7 @@ class Sleeps:
 @pytest.fixture
 def cache(tmp_path):
     repository = Repository(make_engine(f"sqlite:///{tmp_path / 'cache.sqlite3'}"))
-    repository.create_schema()
+    repository.upgrade_schema()
     return GeocodeCache(repository.engine)
 
 

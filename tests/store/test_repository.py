@@ -8,6 +8,8 @@ from geopy.distance import geodesic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from navplugin.curation import Curator
+from navplugin.errors import NotFound
 from navplugin.model import Store
 from navplugin.spatial.index import IndexHolder
 from navplugin.store.engine import make_engine
@@ -45,12 +47,13 @@ def test_versions_are_kept_and_activation_switches(repository):
     assert second > first
     assert repository.live_version() == second
     assert [s.id for s in repository.load_stores(first)] == ["bg-0001", "bg-0002"]
-    repository.activate(first)
+    curator = Curator(repository, lambda address, lon, lat: "unchecked")
+    curator.activate(first, "admin")
     assert repository.live_version() == first
     infos = repository.versions()
     assert [(i.version, i.live, i.store_count) for i in infos] == [(second, False, 1), (first, True, 2)]
-    with pytest.raises(KeyError):
-        repository.activate(999)
+    with pytest.raises(NotFound):
+        curator.activate(999, "admin")
 
 
 def test_inactive_version_does_not_go_live(repository):
@@ -106,10 +109,8 @@ def test_concurrent_corrections_from_two_processes_all_land(database_url):
     """Writers in different processes (here: two engines) each build on the version the other left."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from navplugin.curation import Curator
-
     repos = [Repository(make_engine(database_url)) for _ in range(2)]
-    repos[0].create_schema()
+    repos[0].upgrade_schema()
     add(repos[0], [store(n, 127.0 + n * 0.001) for n in range(8)])
     curators = [Curator(repo, lambda address, lon, lat: "unchecked") for repo in repos]
 
@@ -122,7 +123,7 @@ def test_concurrent_corrections_from_two_processes_all_land(database_url):
     live = repos[0].load_stores(repos[0].live_version())
     assert [s.phone for s in live] == [f"02-{n}" for n in range(8)]
     for repo in repos:
-        repo.engine.dispose()
+        repo.dispose()
 
 
 def test_first_writers_on_an_empty_database_take_turns(database_url):
@@ -131,15 +132,15 @@ def test_first_writers_on_an_empty_database_take_turns(database_url):
     from concurrent.futures import ThreadPoolExecutor
 
     repos = [Repository(make_engine(database_url)) for _ in range(2)]
-    repos[0].create_schema()
+    repos[0].upgrade_schema()
     spans = []
 
     def write(n: int) -> int:
-        with repos[n].writing() as conn:
+        with repos[n].change("admin", "version.import") as change:
             entered = time.monotonic()
             time.sleep(0.3)  # long enough for the other writer to arrive while this one holds the turn
-            version = repos[n].write_version(conn, None, [store(n)], source="upload", total_rows=1)
-            repos[n].set_live(conn, version)
+            version = change.write_version(None, [store(n)], source="upload", total_rows=1)
+            change.set_live(version)
             spans.append((entered, time.monotonic()))
         return version
 
@@ -149,7 +150,7 @@ def test_first_writers_on_an_empty_database_take_turns(database_url):
     assert second_in >= first_out, "two writers were inside at once"
     assert versions == [1, 2] and repos[0].live_version() == 2  # the later writer went live last
     for repo in repos:
-        repo.engine.dispose()
+        repo.dispose()
 
 
 def test_a_dropped_version_reads_as_gone_not_empty(repository):

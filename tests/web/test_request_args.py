@@ -1,10 +1,10 @@
-"""Response helpers that need a request but no app: query parameters as ``request.args.get`` sees them."""
+"""Request readers that need a request but no app: query parameters as ``request.args.get`` sees them."""
 from __future__ import annotations
 
 import pytest
 from flask import Flask, request
 
-from navplugin.web.responses import request_args
+from navplugin.web.params import query_args as request_args
 
 QUERIES = [
     "lat=37.5&lon=127.0&radius=5000&limit=20",

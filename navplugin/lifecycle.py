@@ -1,0 +1,126 @@
+"""What a process does when it starts to serve, and when it stops: the operator's work, kept out of ``create_app``.
+
+A serving process (``flask --app navplugin serve``, a gunicorn worker through
+``gunicorn.conf.py``, or any WSGI server at its first request):
+
+1. under the first-start lock, brings the database to this release's schema
+   (when ``MIGRATE_ON_START``; otherwise it only checks it) and, on a database
+   that holds no list and never queued the sample, queues the bundled sample
+   list as an upload job: exactly once, however many processes start together;
+2. finishes that job here, or waits while the process that claimed it does;
+3. loads the live index in the background, follows the live version, warms the
+   district boundaries and takes over upload jobs that a stopped process left.
+
+CLI commands that only read or write go through ``ensure_schema`` and start
+nothing in the background.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+from pathlib import Path
+
+from .jobs import ACTIVE, JobStatus
+from .service import Service
+from .spatial.regions import default_region_lookup
+
+LOGGER = logging.getLogger(__name__)
+
+SAMPLE_SOURCE = "sample"
+SAMPLE_WAIT_SECONDS = 600.0  # how long a starting process waits for another to finish the sample job
+_WAIT_STEP = 0.2
+_START_LOCK = threading.Lock()
+
+
+def ensure_schema(service: Service) -> None:
+    """The schema this release needs: migrated here when ``MIGRATE_ON_START``, else only checked."""
+    repository = service.repository
+    with repository.startup_lock():
+        _migrate_or_check(service)
+
+
+def _migrate_or_check(service: Service) -> None:
+    if service.settings["MIGRATE_ON_START"]:
+        service.repository.upgrade_schema()
+    else:
+        service.repository.require_schema()
+
+
+def prepare_database(service: Service, *, load_sample: bool) -> JobStatus | None:
+    """Schema, then the sample list on an empty database; the sample job's status when there is one."""
+    repository = service.repository
+    with repository.startup_lock():
+        _migrate_or_check(service)
+        if load_sample and not repository.has_any_version() and not service.uploads.any_from(SAMPLE_SOURCE):
+            _queue_sample(service)
+    return _finish_sample(service)
+
+
+def _queue_sample(service: Service) -> int | None:
+    sample = Path(service.settings["SAMPLE_FILE"])
+    if not sample.is_file():
+        LOGGER.warning("sample list %s not found; starting with no data", sample)
+        return None
+    submission = service.submit(sample.read_bytes(), sample.name, skip_invalid=True, source=SAMPLE_SOURCE)
+    LOGGER.info("sample list %s queued as upload %s", sample.name, submission.upload_id)
+    return submission.upload_id
+
+
+def _finish_sample(service: Service) -> JobStatus | None:
+    """Run the sample's job in this process, or wait while the one that holds it does (or dies)."""
+    deadline = time.monotonic() + SAMPLE_WAIT_SECONDS
+    status = None
+    for upload_id in service.uploads.unfinished_from(SAMPLE_SOURCE):
+        status = service.runner.run(upload_id)  # the status only, while another live process holds it
+        while status in ACTIVE and time.monotonic() < deadline:
+            time.sleep(_WAIT_STEP)
+            status = service.runner.run(upload_id)  # claims it once its holder's heartbeat is stale
+        job = service.uploads.get(upload_id)
+        LOGGER.info("sample list: upload %s %s, version %s", upload_id, status, job.version if job else None)
+    return status
+
+
+def start_serving(service: Service) -> None:
+    """Prepare the database, then follow the live version in the background; once per process."""
+    with _START_LOCK:
+        if service.serving:
+            return
+        service.serving = True
+    prepare_database(service, load_sample=service.settings["LOAD_SAMPLE"])
+    loader = threading.Thread(target=_load_then_follow, args=(service,), name="navplugin-index", daemon=True)
+    service.loader = loader
+    loader.start()
+    atexit.register(stop, service)
+
+
+def _load_then_follow(service: Service) -> None:
+    try:
+        service.holder.refresh()
+    except Exception:  # noqa: BLE001 - logged; readyz reports not ready, the poller retries
+        LOGGER.exception("initial index load failed")
+    else:
+        service.ready.set()
+    service.holder.start_polling(service.settings["INDEX_POLL_SECONDS"])
+    try:
+        # The district polygons take a second or two to index; do it here, not in the first request.
+        default_region_lookup().build()
+    except Exception:  # noqa: BLE001 - region lookups will retry the build on first use
+        LOGGER.exception("building the region lookup failed")
+    service.warmed.set()
+    try:
+        service.runner.resume_all()
+    except Exception:  # noqa: BLE001 - logged; `flask geocode-pending` resumes them too
+        LOGGER.exception("resuming unfinished upload jobs failed")
+
+
+def stop(service: Service) -> None:
+    """Stop the background threads before the interpreter goes away.
+
+    A daemon thread still inside GEOS or numpy while Python finalises aborts
+    the process, so ``start_serving`` registers this to run at exit too.
+    """
+    if service.loader is not None:
+        service.loader.join(timeout=60)
+    service.close()
