@@ -22,9 +22,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+import synthetic  # noqa: E402
+
 from navplugin.formats import FORMATS  # noqa: E402
 from navplugin.model import QueryResult  # noqa: E402
-import synthetic  # noqa: E402
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from navplugin import create_app  # noqa: E402
+from navplugin import create_app, lifecycle  # noqa: E402
 from tests.fakes.kakao import KakaoFake  # noqa: E402
 
 SAMPLE = REPO / "geodata" / "sample" / "certified_stores_2026.csv"
@@ -81,6 +81,7 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
         })
         service = app.extensions["navplugin"]
+        lifecycle.start_serving(service)
         service.index()
         client = app.test_client()
         print(f"bench/geocode.py: {args.rows} rows, fake Kakao answering in {args.latency * 1000:.0f} ms, "
@@ -92,7 +93,7 @@ def main() -> None:
             calls = len(fake.calls()) - before
             report = body["report"]
             rows.append((label, elapsed, args.rows / elapsed, calls, report["providers"], report["district_check"]))
-        service.close()
+        lifecycle.stop(service)
     print(f"{'run':<26} {'seconds':>8} {'rows/s':>8} {'upstream calls':>15}  providers / district check")
     for label, elapsed, rate, calls, providers, checks in rows:
         print(f"{label:<26} {elapsed:8.2f} {rate:8.0f} {calls:15d}  {providers} / {checks}")

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=40, help="profile rows to print (default: 40)")
     args = parser.parse_args(argv)
 
-    from navplugin import create_app
+    from navplugin import create_app, lifecycle
 
     rng = shop_rng(args.seed, "clustered", args.shops)
     lon, lat = synthetic.points("clustered", args.shops, rng)
@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app({"DATABASE_URL": url, "LOAD_SAMPLE": False, "INDEX_POLL_SECONDS": 0,
                           "LOG_LEVEL": "WARNING"})
         service = app.extensions["navplugin"]
+        lifecycle.start_serving(service)
         service.index(timeout=300)
         service.wait_warm(300)
         health = _environs(["/healthz"])
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             stats.sort_stats("tottime").print_stats(args.top)
             stats.sort_stats("cumulative").print_stats(args.top)
             print(out.getvalue())
-        service.close()
+        lifecycle.stop(service)
     return 0
 
 

@@ -231,7 +231,8 @@ def serve_command(host: str, port: int) -> None:
     except SchemaOutOfDate as exc:
         raise click.ClickException(str(exc)) from None
     server = make_server(host, port, current_app._get_current_object(), threaded=True)
-    index = service.index(timeout=120)
+    service.wait_warm(timeout=120)  # ready as /readyz means it: the index and the district boundaries loaded
+    index = service.index(timeout=1)
     click.echo(f"navplugin: dataset version {index.version} ({len(index)} shops) on "
                f"http://{host}:{server.server_port}/  (admin page: /admin/)")
     try:

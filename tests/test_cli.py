@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from tests.web.test_api import GOOD_CSV, NEW_CSV
+from tests.helpers import GOOD_CSV, NEW_CSV
 
 CSV = (
     "업체명,업종,주소,위도,경도\n"

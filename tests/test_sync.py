@@ -8,16 +8,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from navplugin.curation import Curator
-from navplugin.geocode.district import district_checker
 from navplugin.errors import BadParameter, Gone
 from navplugin.formats.common import store_fields
+from navplugin.geocode.district import district_checker
 from navplugin.model import Store
 from navplugin.spatial.index import StoreIndex
 from navplugin.store.engine import make_engine
 from navplugin.store.repository import Repository
 from navplugin.sync import ChangesCache, changes_since
-from tests.web.test_admin_api import AS_ALICE, ROW_A, ROW_B, ROW_C, ROW_D, TOKENS, csv, uploaded
-from tests.web.test_api import assert_problem
+from tests.helpers import AS_ALICE, ROW_A, ROW_B, ROW_C, ROW_D, TOKENS, assert_problem, csv, uploaded
 
 POOL = [f"S-{number:02d}" for number in range(12)]
 

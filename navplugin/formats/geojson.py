@@ -8,7 +8,6 @@ from ..model import QueryResult, Store
 from .common import RenderCache, iter_items, join_items, store_fields
 
 
-
 def _feature_head(store: Store) -> str:
     """A Feature up to the end of its known properties; the hit's own values close it."""
     properties = store_fields(store)

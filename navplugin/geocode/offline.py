@@ -10,7 +10,6 @@ HTTP calls; the geopy base class is used only for the common interface.
 from __future__ import annotations
 
 import dataclasses
-
 import logging
 from typing import Any
 

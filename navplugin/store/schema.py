@@ -49,6 +49,7 @@ def shop_columns(fields: Iterable[ShopField], *, all_nullable: bool = False,
                               server_default=server_default, primary_key=field.name in primary_key))
     return columns
 
+
 datasets = Table(
     "datasets",
     metadata,

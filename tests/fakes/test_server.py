@@ -1,7 +1,6 @@
 """The fake-upstream harness itself: a real socket, recorded requests, delays."""
 from __future__ import annotations
 
-
 import pytest
 import requests
 

@@ -8,7 +8,7 @@ import shapely
 from shapely.geometry import Polygon, box, shape
 
 from navplugin.gazetteer import load_gazetteer
-from navplugin.spatial.basemap import GENERALISATION, build_basemap, basemap
+from navplugin.spatial.basemap import GENERALISATION, basemap, build_basemap
 
 
 class _Source:

@@ -8,7 +8,7 @@ import pytest
 from navplugin.model import GeocodeResult, Placement, Point, ShopRow
 from navplugin.store.cache import GeocodeCache, cache_row
 from navplugin.store.repository import Repository
-from navplugin.store.uploads import JobLost, JobStatus, RowResult, RowStatus, UploadStore
+from navplugin.store.uploads import JobLost, JobStatus, RowResult, RowStatus
 
 PLACED = Placement(Point(127.0, 37.5), "x", "emd")
 

@@ -6,40 +6,28 @@ import time
 
 import pytest
 
-from tests.web.test_api import CSV_HEADER, assert_problem, nearby, upload
-
-ALICE = "alice-token-0123456789"
-BOB = "bob-read-token-0123456789"
-TOKENS = f"alice:{ALICE},bob:{BOB}:read"
-AS_ALICE = {"Authorization": f"Bearer {ALICE}"}
-AS_BOB = {"Authorization": f"Bearer {BOB}"}
-
-# Each shop carries an id column, so the same shop keeps its id whatever else changes.
-HEADER = "관리번호," + CSV_HEADER
-ROW_A = "A-1,을지면옥,음식점업,서울특별시 중구 충무로14길 2-1,02-2266-7052,2019,1985,37.5670,126.9918\n"
-ROW_B = "A-2,이문설농탕,음식점업,서울특별시 종로구 우정국로 38-13,02-733-6526,2018,1904,37.5720,126.9855\n"
-ROW_C = "A-3,인사동 필방,소매업,서울특별시 종로구 인사동길 12 (관훈동),02-735-0000,2020,1950,37.5735,126.9858\n"
-ROW_B_NEW_PHONE = ROW_B.replace("02-733-6526", "02-733-0000")
-ROW_D = "A-4,새 가게,음식점업,서울특별시 종로구 종로 1,02-000-0000,2022,1970,37.5703,126.9793\n"
-
-
-def csv(*rows: str) -> bytes:
-    return (HEADER + "".join(rows)).encode("utf-8")
+from tests.helpers import (
+    ALICE,
+    AS_ALICE,
+    AS_BOB,
+    ROW_A,
+    ROW_B,
+    ROW_B_NEW_PHONE,
+    ROW_C,
+    ROW_D,
+    TOKENS,
+    assert_problem,
+    csv,
+    live_ids,
+    nearby,
+    upload,
+    uploaded,
+)
 
 
 @pytest.fixture
 def app(make_app):
     return make_app(ADMIN_TOKENS=TOKENS, ADMIN_TOKEN=None)
-
-
-def live_ids(client) -> list[str]:
-    return sorted(item["id"] for item in nearby(client, radius="50000", limit="200").get_json()["items"])
-
-
-def uploaded(client, data: bytes, **options) -> int:
-    response = upload(client, AS_ALICE, data, **options)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["version"]
 
 
 # -- tokens --------------------------------------------------------------------------------------

@@ -1,52 +1,13 @@
 """The HTTP API end to end on a real database: upload, then navigation answers from the new list."""
 from __future__ import annotations
 
-import io
 import json
 import time
 
 import pytest
 from geopy.distance import geodesic
 
-CSV_HEADER = "업체명,업종,주소,전화번호,선정연도,창업연도,위도,경도\n"
-# Three shops around 종로 with supplied coordinates, one further away in 부산.
-GOOD_ROWS = (
-    "을지면옥,음식점업,서울특별시 중구 충무로14길 2-1,02-2266-7052,2019,1985,37.5670,126.9918\n"
-    "이문설농탕,음식점업,서울특별시 종로구 우정국로 38-13,02-733-6526,2018,1904,37.5720,126.9855\n"
-    "인사동 필방,소매업,서울특별시 종로구 인사동길 12 (관훈동),02-735-0000,2020,1950,37.5735,126.9858\n"
-    "부산 밀면집,음식점업,부산광역시 중구 광복로 1,051-000-0000,2021,1960,35.0990,129.0300\n"
-)
-GOOD_CSV = (CSV_HEADER + GOOD_ROWS).encode("utf-8")
-NEW_CSV = (CSV_HEADER + "새 가게,음식점업,서울특별시 종로구 종로 1,02-000-0000,2022,1970,37.5703,126.9793\n").encode()
-BAD_CSV = (CSV_HEADER + GOOD_ROWS + ",음식점업,서울특별시 종로구 종로 2,02-1,2019,1990,37.57,126.98\n").encode()
-
-
-def upload(client, headers, data: bytes, name: str = "list.csv", **options):
-    return client.post(
-        "/admin/v1/uploads",
-        data={"file": (io.BytesIO(data), name), **{k: str(v).lower() for k, v in options.items()}},
-        headers=headers,
-        content_type="multipart/form-data",
-    )
-
-
-def nearby(client, **params):
-    query = {"lat": "37.5704", "lon": "126.9910", "radius": "3000", **params}
-    return client.get("/v1/stores/nearby", query_string=query)
-
-
-def assert_problem(response, status: int, parameter: str | None = None):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json(force=True)
-    assert body["status"] == status
-    assert body["type"].startswith("https://")
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    if parameter is not None:
-        assert body["parameter"] == parameter
-        assert parameter in body["detail"]
-    return body
+from tests.helpers import BAD_CSV, GOOD_CSV, NEW_CSV, assert_problem, nearby, upload
 
 
 def test_upload_then_nearby_closest_first(client, admin_headers):

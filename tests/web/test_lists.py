@@ -7,7 +7,7 @@ import io
 import pytest
 from geopy.distance import geodesic
 
-from tests.web.test_api import assert_problem
+from tests.helpers import assert_problem
 
 HEADER = "업체명,업종,주소,위도,경도\n"
 

@@ -23,7 +23,7 @@ from navplugin.formats import FORMATS
 from navplugin.spatial.crs import CRS_NAMES, normalize_crs
 from navplugin.store.audit import ACTIONS
 from tests.conftest import ADMIN_TOKEN
-from tests.web.test_api import CSV_HEADER
+from tests.helpers import CSV_HEADER
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 JSON_MEDIA_TYPES = {"application/json", "application/problem+json", "application/geo+json"}
