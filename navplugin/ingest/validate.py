@@ -26,7 +26,7 @@ import re
 from typing import Iterable
 
 from navplugin.addresses import clean_text, normalize_address
-from navplugin.model import Point, Problem, ShopRow
+from navplugin.model import LISTED_FIELDS, Point, Problem, ShopRow
 
 from .columns import ColumnMap
 from .readers import Record
@@ -38,8 +38,8 @@ FIRST_CERTIFIED_YEAR = 2018  # the 백년가게 programme started in 2018
 FIRST_FOUNDED_YEAR = 1800
 LAT_RANGE = (33.0, 38.7)  # South Korea with Jeju (33.1) and the DMZ
 LON_RANGE = (124.5, 132.0)  # Baengnyeongdo (124.6) to Dokdo (131.87)
-MAX_ID_LENGTH = 64  # the stored id and phone columns' size
-MAX_PHONE_LENGTH = 64
+# Text that must fit its stored column (the id, the phone): longer is a row error, never a database error.
+MAX_LENGTHS = {field.name: field.max_length for field in LISTED_FIELDS if field.max_length}
 PROJECTED_ABOVE = 360.0  # degrees never exceed this; TM/UTM-K metres always do
 
 # Every problem text the row checks produce; the admin UI and tests rely on them.
@@ -139,7 +139,7 @@ def check_row(record: Record, columns: ColumnMap, year: int | None = None) -> tu
         message = E_FOUNDED_AFTER_CERTIFIED.format(founded=founded, certified=certified)
         found.error(columns.header("founded_year"), get("founded_year"), message)
 
-    for field, limit in (("id", MAX_ID_LENGTH), ("phone", MAX_PHONE_LENGTH)):
+    for field, limit in MAX_LENGTHS.items():
         value = get(field)
         if value is not None and len(value) > limit:
             found.error(columns.header(field), value, E_TOO_LONG.format(limit=limit))

@@ -264,6 +264,7 @@ class IndexHolder:
         self._prepare = prepare  # work to do on a new index before requests see it
         self._index: StoreIndex | None = None
         self._build_lock = threading.Lock()
+        self._swapped = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -291,9 +292,17 @@ class IndexHolder:
             if self._prepare is not None:
                 self._prepare(index)
             self._index = index  # a single reference assignment: readers see old or new, whole
+            with self._swapped:
+                self._swapped.notify_all()
             LOGGER.info("index of version %s loaded: %s stores in %.2f s",
                         version, len(index), index.build_seconds)
             return True
+
+    def wait_for(self, version: int | None, timeout: float) -> bool:
+        """Wait until the index of ``version`` is swapped in (by the poller or a refresh); False on timeout."""
+        with self._swapped:
+            return self._swapped.wait_for(
+                lambda: self._index is not None and self._index.version == version, timeout)
 
     def start_polling(self, every_seconds: float) -> None:
         if every_seconds <= 0 or self._thread is not None:

@@ -21,7 +21,7 @@ from ..errors import BadParameter, PayloadTooLarge
 from ..ingest.validate import FIRST_FOUNDED_YEAR, LAT_RANGE, LON_RANGE, this_year
 from ..model import SHOP_FIELDS
 from ..spatial.crs import CRS_NAMES, normalize_crs, unproject
-from ..spatial.polyline import PRECISIONS, decode_polyline
+from .polyline import PRECISIONS, decode_polyline
 from ..spatial.route import checked_route
 
 # -- reading the request -----------------------------------------------------------------------
