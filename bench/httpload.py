@@ -128,9 +128,9 @@ class Gunicorn:
             "NAVPLUGIN_LOG_LEVEL": "INFO",  # the "index ... loaded" line tells us each worker is ready
         })
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        command = [
-            str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--worker-class", worker_class, "--chdir", str(REPO_DIR),
+        command = [  # the repository's settings (each worker starts serving at once), these values overriding
+            str(gunicorn), "-c", str(REPO_DIR / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--worker-class", worker_class, "--chdir", str(REPO_DIR),
             "--log-level", "warning", "--graceful-timeout", "5", "wsgi:app",
         ]
         if worker_class == "gthread":

@@ -27,9 +27,9 @@ def category_key(category: str | None) -> str:
     return (category or "").strip().casefold()
 
 
-# Metric coordinates for corridor (along-route) searches are built lazily, on first use, so an
-# index that never answers an along-route query pays nothing; being immutable, an index
-# computes each at most once.
+# Metric coordinates for corridor (along-route) searches are computed at most once per index (it is
+# immutable). ``IndexHolder.refresh`` builds them with the index, off the request path, so the first
+# along-route request pays nothing; an index built directly (tests, benchmarks) computes them on first use.
 _METRIC_LOCK = threading.Lock()
 _TRANSFORMERS = threading.local()  # one pyproj transformer per thread, never shared
 
@@ -190,7 +190,7 @@ class StoreIndex:
         return QueryResult(self.version, Picked(self.stores, positions.tolist()),
                            {"distance_m": distances.tolist(), "bearing_deg": azimuths.tolist()})
 
-    # --- metric coordinates (EPSG:5179), built on first use; see project_5179 ---
+    # --- metric coordinates (EPSG:5179), computed once; see project_5179 and _METRIC_LOCK ---
 
     @property
     def xy_5179(self) -> np.ndarray:
