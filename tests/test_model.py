@@ -89,3 +89,9 @@ def test_corrections_ingest_and_outputs_follow_the_declaration():
     assert set(LISTED_NAMES) | set(PLACEMENT_NAMES) <= shown
     listed_in_items = set(item_fields(Store.placed(ROW, PLACED)))
     assert {"id", "name", "category", "address", "phone", "lat", "lon", "precision", "provider"} <= listed_in_items
+
+
+def test_every_listed_field_can_be_read_from_a_list():
+    from navplugin.ingest.columns import FIELD_ALIASES
+
+    assert set(LISTED_NAMES) <= set(FIELD_ALIASES)

@@ -152,21 +152,12 @@ def check_row(record: Record, columns: ColumnMap, year: int | None = None) -> tu
 
     if found.has_errors or name is None or shop_id is None:
         return None, found.items
-    row = ShopRow(
-        line=record.line,
-        id=shop_id,
-        name=name,
-        category=get("category"),
-        address=address,
-        jibun_address=jibun,
-        phone=get("phone"),
-        certified_year=certified,
-        founded_year=founded,
-        region=_join_region(columns.values(cells, "region")),
-        point=point,
-        extra=columns.extra(cells),
-    )
-    return row, found.items
+    # Every listed field is its column's text, but for those read above with rules of their own.
+    checked = {"id": shop_id, "name": name, "address": address, "jibun_address": jibun, "certified_year": certified,
+               "founded_year": founded, "region": _join_region(columns.values(cells, "region"))}
+    listed = {field.name: checked[field.name] if field.name in checked else get(field.name)
+              for field in LISTED_FIELDS}
+    return ShopRow(line=record.line, **listed, point=point, extra=columns.extra(cells)), found.items
 
 
 def _check_year(text: str | None, column: str | None, low: int, high: int, found: _Findings) -> int | None:
