@@ -97,3 +97,22 @@ class NotReady(NavpluginError):
     status = 503
     code = "not-ready"
     title = "Service not ready"
+
+
+class Unavailable(NavpluginError):
+    """Something the request needs is down or busy for now (the database, the queue): retry after a while."""
+
+    status = 503
+    code = "unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 5, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+
+
+class DeadlineExceeded(Unavailable):
+    """The request would take longer than the service gives any one request."""
+
+    code = "deadline-exceeded"
+    title = "Deadline exceeded"

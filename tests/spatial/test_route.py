@@ -14,7 +14,8 @@ from navplugin.errors import BadParameter
 from navplugin.model import Store
 from navplugin.spatial.index import StoreIndex
 from navplugin.web.polyline import decode_polyline
-from navplugin.spatial.route import MAX_ROUTE_VERTICES, along_route
+from navplugin.spatial.route import (MAX_EVALUATIONS, MAX_PAIRS, MAX_ROUTE_VERTICES, Work, along_route, corridor,
+                                     simplify_tolerance)
 from tests.helpers import encode_polyline
 
 TOLERANCE_M = 0.01  # 1 cm on offsets and distances along
@@ -32,10 +33,9 @@ def make_index(lon, lat, categories=None) -> StoreIndex:
     return StoreIndex(stores, 7)
 
 
-def brute_force(index, route_lonlat, width, category=None):
+def brute_force(index, route_xy, width, category=None):
     """{store id: (distance along, offset)} of every (matching) store, exact with shapely in EPSG:5179."""
-    rx, ry = _TO_5179.transform(np.asarray(route_lonlat)[:, 0], np.asarray(route_lonlat)[:, 1])
-    line = shapely.LineString(np.column_stack((rx, ry)))
+    line = shapely.LineString(route_xy)
     sx, sy = _TO_5179.transform(index.lon, index.lat)
     points = shapely.points(sx, sy)
     offset = shapely.distance(line, points)
@@ -49,7 +49,11 @@ def brute_force(index, route_lonlat, width, category=None):
 
 
 def assert_matches_brute_force(index, route, width, limit, category=None):
-    truth, line, sx, sy = brute_force(index, route, width, category)
+    """Exact against the route searched (simplified), and within the tolerance of the route as sent."""
+    searched = corridor(route, width).xy
+    truth, line, sx, sy = brute_force(index, searched, width, category)
+    sent, *_ = brute_force(index, np.column_stack(_TO_5179.transform(route[:, 0], route[:, 1])), width, category)
+    tolerance = simplify_tolerance(width)
     result = along_route(index, route, width_m=width, limit=limit, category=category)
     along, offset = result.measures["distance_along_m"], result.measures["offset_m"]
     assert len(along) == len(offset) == len(result.stores) <= limit
@@ -59,6 +63,7 @@ def assert_matches_brute_force(index, route, width, limit, category=None):
         true_along, true_offset = truth[store.id]
         assert abs(o - true_offset) <= TOLERANCE_M, (store.id, o, true_offset)
         assert true_offset <= width + TOLERANCE_M
+        assert abs(o - sent[store.id][1]) <= tolerance + TOLERANCE_M  # the route as sent, within tolerance
         if abs(a - true_along) > TOLERANCE_M:
             # Only an equally close point elsewhere on the route (an exact tie) may differ.
             p = position[store.id]
@@ -77,6 +82,8 @@ def assert_matches_brute_force(index, route, width, limit, category=None):
     if len(result.stores) < limit:
         assert set(inside) <= got
         assert len(got - set(inside)) <= len(edge)
+        # and every shop well inside the corridor of the route as sent
+        assert {sid for sid, v in sent.items() if v[1] <= width - tolerance - TOLERANCE_M} <= got
     else:
         cut = along[-1] - TOLERANCE_M
         assert {sid for sid, v in inside.items() if v[0] < cut} <= got
@@ -236,3 +243,83 @@ def test_long_route_seoul_to_busan():
     assert result.measures["distance_along_m"][-1] > 350_000
     assert_matches_brute_force(index, route, 500.0, 50)
     assert_matches_brute_force(index, route, 40.0, 100_000, "제조업")
+
+
+# --- the cost of one search: bounded before the work starts, and stopped once the answer is certain ---
+
+def zigzag(vertices: int, lon0: float, lon1: float, lat0: float, lat1: float) -> np.ndarray:
+    """A hostile route: back and forth across a city, every vertex a turn."""
+    lon = np.linspace(lon0, lon1, vertices)
+    lat = np.where(np.arange(vertices) % 2 == 0, lat0, lat1)
+    return np.column_stack((lon, lat))
+
+
+def seoul_shops(count: int, seed: int = 3) -> StoreIndex:
+    rng = np.random.default_rng(seed)
+    return make_index(rng.uniform(126.80, 127.20, count), rng.uniform(37.42, 37.70, count))
+
+
+def test_a_hostile_route_is_refused_before_any_work():
+    """20,000 vertices zigzagging across Seoul at the widest corridor: 2.2 million km² of corridor."""
+    index = seoul_shops(21_210)
+    work = Work()
+    with pytest.raises(BadParameter, match="corridor") as caught:
+        along_route(index, zigzag(20_000, 126.9, 127.1, 37.50, 37.60), width_m=5000, limit=200, work=work)
+    assert caught.value.parameter == "route"
+    assert work == Work()  # not one sample taken
+
+
+def test_vertices_times_corridor_is_bounded_too():
+    route = zigzag(5_000, 126.90, 127.10, 37.500, 37.5005)  # 5,000 turns, each under 60 m: ~300 km of route
+    with pytest.raises(BadParameter, match="vertices x corridor"):
+        along_route(seoul_shops(100), route, width_m=4000, limit=10)
+    along_route(seoul_shops(100), route, width_m=100, limit=10)  # a narrow corridor of the same route is fine
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(vertices=st.integers(2, 3000), width=st.floats(10, 5000), limit=st.integers(1, 200),
+       amplitude=st.floats(0.0005, 0.05))
+def test_whatever_passes_the_caps_stays_within_the_work_bound(vertices, width, limit, amplitude):
+    index = seoul_shops(21_210)
+    work = Work()
+    try:
+        result = along_route(index, zigzag(vertices, 126.95, 127.05, 37.55, 37.55 + amplitude),
+                             width_m=width, limit=limit, work=work)
+    except BadParameter as refused:
+        assert refused.parameter == "route"
+        return
+    assert work.pairs <= MAX_PAIRS and work.evaluations <= MAX_EVALUATIONS
+    assert len(result) <= limit
+
+
+def test_the_search_stops_once_the_first_shops_are_certain():
+    index = seoul_shops(30_000)
+    route = np.array([[126.85, 37.45], [127.15, 37.68]])  # ~37 km diagonally across the shops
+    everything, few = Work(), Work()
+    full = along_route(index, route, width_m=300, limit=100_000, work=everything)
+    first = along_route(index, route, width_m=300, limit=10, work=few)
+    assert few.certified and not everything.certified
+    assert few.chunks < everything.chunks and few.pairs < everything.pairs / 4
+    assert [s.id for s in first.stores] == [s.id for s in full.stores[:10]]
+    assert first.measures["distance_along_m"] == full.measures["distance_along_m"][:10]
+    assert_matches_brute_force(index, route, 300.0, 10)
+
+
+def test_a_later_pass_closer_to_a_shop_keeps_it_from_being_certain_early():
+    """Out 20 km and back 30 m to the north: the first shops along the way out lie closer to the way back."""
+    out = np.column_stack((np.linspace(126.90, 127.13, 400), np.full(400, 37.55)))
+    back = np.column_stack((np.linspace(127.13, 126.90, 400), np.full(400, 37.55 + 30 / 111_000)))
+    lon = np.linspace(126.901, 127.129, 300)
+    index = make_index(lon, np.full(300, 37.55 + 25 / 111_000))  # 25 m north of the way out, 5 m from back
+    result = assert_matches_brute_force(index, np.vstack((out, back)), 200.0, 5)
+    assert min(result.measures["distance_along_m"]) > 20_000  # they belong to the way back
+
+
+def test_the_deadline_is_checked_between_chunks():
+    calls = []
+    along_route(seoul_shops(5_000), np.array([[126.85, 37.45], [127.15, 37.68]]), width_m=200, limit=100_000,
+                check=lambda: calls.append(1))
+    assert len(calls) >= 2
+    with pytest.raises(RuntimeError, match="deadline"):
+        along_route(seoul_shops(5_000), np.array([[126.85, 37.45], [127.15, 37.68]]), width_m=200,
+                    limit=100_000, check=lambda: (_ for _ in ()).throw(RuntimeError("deadline")))
