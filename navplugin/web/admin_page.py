@@ -1,10 +1,11 @@
 """The admin web page at ``/admin/`` and the district outlines its map is drawn on.
 
 The page is a shell: it holds no data and needs no token to load. Everything
-it shows comes from the token-protected ``/admin/v1`` API, called by
-``static/admin.js`` with the token the admin typed in. The outlines are public
-reference data, served here because the page must work without internet
-access: no tile server, no CDN.
+it shows comes from the token-protected ``/admin/v1`` API, called by the ES
+modules in ``static/admin/`` (``main.js`` and what it imports; no build step)
+with the token the admin typed in, sent to this origin only. The outlines are
+public reference data, served here because the page must work without
+internet access: no tile server, no CDN.
 """
 from __future__ import annotations
 

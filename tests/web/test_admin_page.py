@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from shapely.geometry import shape
+
+import navplugin.web
 
 
 @pytest.fixture
@@ -67,7 +70,7 @@ def test_page_is_served_without_a_token_in_korean(client) -> None:
 def test_page_loads_only_its_own_files(client) -> None:
     """No CDN: every script and stylesheet is on this server, and the policy forbids any other origin."""
     assets = _assets(client)
-    assert assets.scripts == ["/admin/static/vendor/leaflet/leaflet.js", "/admin/static/admin.js"]
+    assert assets.scripts == ["/admin/static/vendor/leaflet/leaflet.js", "/admin/static/admin/main.js"]
     assert assets.stylesheets == ["/admin/static/vendor/leaflet/leaflet.css", "/admin/static/admin.css"]
     assert assets.inline_scripts == 0
     policy = client.get("/admin/").headers["Content-Security-Policy"]
@@ -83,16 +86,38 @@ def test_page_tells_the_script_where_the_apis_are(client) -> None:
                                          "data-stores-url": "/v1/stores"}
 
 
+MODULES = sorted(path.name for path in (Path(navplugin.web.__file__).parent / "static" / "admin").glob("*.js"))
+
+
+def _module_imports(client, name: str) -> set[str]:
+    script = client.get(f"/admin/static/admin/{name}").get_data(as_text=True)
+    return set(re.findall(r'from "\./([a-z]+\.js)"', script))
+
+
+def test_every_module_is_reached_from_main(client) -> None:
+    """The page loads main.js alone; every other module is imported, by a relative path, from there."""
+    reached, todo = set(), ["main.js"]
+    while todo:
+        name = todo.pop()
+        if name not in reached:
+            reached.add(name)
+            todo.extend(_module_imports(client, name))
+    assert reached == set(MODULES) and len(MODULES) >= 6
+
+
 def test_page_has_what_the_script_looks_up(client) -> None:
-    """admin.js finds its elements by id: each $("...") in it exists in the page."""
-    script = client.get("/admin/static/admin.js").get_data(as_text=True)
-    wanted = set(re.findall(r'\$\("([a-z-]+)"\)', script))
-    assert wanted, "admin.js looks nothing up?"
+    """The modules find their elements by id: each $("...") in them exists in the page."""
+    wanted = set()
+    for name in MODULES:
+        script = client.get(f"/admin/static/admin/{name}").get_data(as_text=True)
+        wanted |= set(re.findall(r'\$\("([a-z-]+)"\)', script))
+    assert wanted, "the modules look nothing up?"
     assert wanted <= _assets(client).ids
 
 
 @pytest.mark.parametrize(("path", "media_type"), [
-    ("/admin/static/admin.js", "text/javascript"),
+    ("/admin/static/admin/main.js", "text/javascript"),
+    ("/admin/static/admin/api.js", "text/javascript"),
     ("/admin/static/admin.css", "text/css"),
     ("/admin/static/vendor/leaflet/leaflet.js", "text/javascript"),
     ("/admin/static/vendor/leaflet/leaflet.css", "text/css"),
