@@ -440,3 +440,26 @@ def test_revoking_a_shop_on_the_map_and_restoring_it(page) -> None:
     assert [e["action"] for e in entries] == ["store.restore", "store.revoke"]
     _shot(page, "12-restored")
     assert page.script_errors == []
+
+
+def test_the_token_is_sent_to_this_origin_only(page) -> None:
+    """The page's one API helper refuses any URL off this origin before a request leaves the browser."""
+    _sign_in(page, TOKEN)
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url))
+    outcome = page.evaluate("""async () => {
+        const { api } = await import("/admin/static/admin/api.js");
+        const results = {};
+        for (const target of ["https://evil.example/admin/v1/versions", "//evil.example/x", "/\\\\evil.example/x",
+                              "/x/..//evil.example/y", "javascript:alert(1)", "/\\t/evil.example/x",
+                              window.location.origin.replace(/:(\\d+)$/, (_, port) => ":" + (Number(port) + 1)) + "/x"]) {
+            try { await api(target); results[target] = "sent"; }
+            catch (error) { results[target] = error.message; }
+        }
+        const own = await api(window.location.origin + "/admin/v1/whoami");
+        return { results, own };
+    }""")
+    assert outcome["own"] == {"name": "alice", "role": "admin"}  # a same-origin absolute URL is followed
+    assert all("다른 출처" in message for message in outcome["results"].values()), outcome["results"]
+    assert not [url for url in sent if "evil.example" in url or not url.startswith(page.base_url)], sent
+    assert page.script_errors == []
