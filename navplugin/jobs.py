@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 import uuid
@@ -39,6 +40,7 @@ STALE_SECONDS = 30.0  # a job whose process has not reported for this long is ta
 # replace: the file is the whole list. merge: the file adds and updates shops; none is removed.
 UPLOAD_MODES = ("replace", "merge")
 MAX_FILE_NAME = 255  # the stored file name's size
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # never kept in a stored file name
 __all__ = ["ACTIVE", "Failure", "Job", "JobRunner", "JobStatus", "Submission", "UPLOAD_MODES", "job_status", "submit"]
 
 
@@ -56,6 +58,7 @@ def submit(repository: Repository, data: bytes, file_name: str | None, *, dry_ru
     if mode not in UPLOAD_MODES:
         raise BadParameter("mode", f"Parameter 'mode' must be one of {', '.join(UPLOAD_MODES)}, got {mode!r}")
     result = ingest(data, file_name, max_rows=max_rows)
+    file_name = _CONTROL.sub("", file_name) if file_name else file_name
     if file_name and len(file_name) > MAX_FILE_NAME:
         file_name = "…" + file_name[-(MAX_FILE_NAME - 1):]  # the end keeps the extension
     report = result.report()
@@ -184,7 +187,8 @@ class JobRunner:
             return
         try:
             with self.repository.change(job.actor, "upload.failed", f"upload:{upload_id}") as change:
-                error = f"internal error: {type(exc).__name__}: {exc}"
+                # The kind of fault only: its message may quote SQL or row values; the log has it whole.
+                error = f"internal error ({type(exc).__name__})"
                 change.finish_upload(upload_id, status=JobStatus.FAILED, report=job.report, owner=self.owner,
                                      error=error, failure=Failure.INTERNAL)
                 change.audit(file_name=job.file_name, error=error, failure=Failure.INTERNAL.value)

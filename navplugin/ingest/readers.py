@@ -12,12 +12,14 @@ import csv
 import datetime as dt
 import io
 import logging
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Iterator
 
 from navplugin.addresses import clean_text
+from navplugin.errors import PayloadTooLarge
 from navplugin.model import Problem
 
 from .sniff import UPLOAD_LIST, decode_text, sniff_kind, unsupported
@@ -29,7 +31,17 @@ SNIFF_CHARS = 64 * 1024
 SNIFF_RECORDS = 50
 LONG_RECORD_LINES = 20  # a record this tall is almost always an unclosed quote
 
+# What one list may cost to read, checked before and while reading: a few tens of MB, well under a second.
+MAX_ZIP_ENTRIES = 1_000  # an XLSX holds a dozen parts, a few more per sheet
+MAX_UNPACKED_BYTES = 128 * 2**20  # every part of a workbook together, unpacked
+MAX_RATIO = 200  # unpacked / packed size of a part over 1 MiB: XML packs 5-20 times, a bomb thousands
+RATIO_FLOOR = 2**20
+MAX_COLUMNS = 1_000  # cells in one row
+MAX_CELLS = 5_000_000  # cells in one list, all rows together
+
 E_EMPTY = "the file is empty"
+E_TOO_WIDE = "row {line} has more than {limit:,} cells; a list has a few dozen columns"
+E_TOO_MANY_CELLS = "the list has more than {limit:,} cells"
 W_LONG_RECORD = "record spans lines {start}-{end}; check for a missing closing quote"
 E_CSV = "unreadable CSV: {error}"
 E_XLSX = "unreadable XLSX workbook: {error}"
@@ -89,6 +101,7 @@ def _csv_table(data: bytes, filename: str | None, limit: int) -> Table:
     records: list[Record] = []
     problems = list(decoded.problems)
     last_line = 0
+    cells_read = 0
     try:
         for cells in reader:
             start, last_line = last_line + 1, reader.line_num
@@ -97,6 +110,11 @@ def _csv_table(data: bytes, filename: str | None, limit: int) -> Table:
             if last_line - start + 1 > LONG_RECORD_LINES:
                 message = W_LONG_RECORD.format(start=start, end=last_line)
                 problems.append(Problem(start, None, None, message, "warning"))
+            if len(cells) > MAX_COLUMNS:
+                raise UnreadableFile(Problem(start, None, None, E_TOO_WIDE.format(line=start, limit=MAX_COLUMNS)))
+            cells_read += len(cells)
+            if cells_read > MAX_CELLS:
+                raise UnreadableFile(Problem(start, None, None, E_TOO_MANY_CELLS.format(limit=MAX_CELLS)))
             cleaned = tuple(_clean(cell) for cell in cells)
             if any(cell is not None for cell in cleaned):
                 records.append(Record(start, cleaned))
@@ -146,30 +164,76 @@ def sniff_delimiter(text: str) -> str | None:
 # --- XLSX ------------------------------------------------------------------
 
 
+def check_archive(data: bytes) -> None:
+    """Refuse a workbook that would unpack to too much before openpyxl opens it (a zip bomb).
+
+    The sizes the archive declares are what is checked: Python's zipfile, which
+    openpyxl reads through, never unpacks a part past its declared size (a part
+    that holds more fails its checksum there), so they bound what reading costs.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            if len(parts) > MAX_ZIP_ENTRIES:
+                raise UnreadableFile(Problem(0, None, None, E_XLSX.format(
+                    error=f"{len(parts):,} parts in the archive; a workbook has at most {MAX_ZIP_ENTRIES:,}")))
+            declared = sum(part.file_size for part in parts)
+            if declared > MAX_UNPACKED_BYTES:
+                raise _too_large(declared)
+            for part in parts:
+                if part.file_size > RATIO_FLOOR and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+                    raise _too_large(part.file_size, f"part {part.filename!r} packs "
+                                                     f"{part.file_size // max(part.compress_size, 1):,} to 1")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise UnreadableFile(Problem(0, None, None, E_XLSX.format(error=_short(exc)))) from exc
+
+
+def _too_large(size: int, why: str = "") -> PayloadTooLarge:
+    because = f" ({why})" if why else ""
+    return PayloadTooLarge(f"the workbook unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MiB{because}; "
+                           f"a list of shops is far smaller: save only the list's sheet, or as CSV",
+                           unpacked_bytes=size)
+
+
+def _short(error: Exception) -> str:
+    text = str(error)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
 def _xlsx_tables(data: bytes, limit: int) -> Iterator[Table]:
     from openpyxl import load_workbook  # import cost only for XLSX uploads
 
+    check_archive(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken package
-        raise UnreadableFile(Problem(0, None, None, E_XLSX.format(error=exc))) from exc
+        raise UnreadableFile(Problem(0, None, None, E_XLSX.format(error=_short(exc)))) from exc
+    budget = [MAX_CELLS]
     try:
         for sheet in workbook.worksheets:
             try:
-                records = tuple(_sheet_records(sheet, limit + 1))
+                records = tuple(_sheet_records(sheet, limit + 1, budget))
+            except UnreadableFile:
+                raise
             except Exception as exc:
-                raise UnreadableFile(Problem(0, None, None, E_XLSX.format(error=exc))) from exc
+                raise UnreadableFile(Problem(0, None, None, E_XLSX.format(error=_short(exc)))) from exc
             yield Table("xlsx", records[:limit], sheet=sheet.title, truncated=len(records) > limit)
     finally:
         workbook.close()
 
 
-def _sheet_records(sheet: Any, limit: int) -> Iterator[Record]:
+def _sheet_records(sheet: Any, limit: int, budget: list[int]) -> Iterator[Record]:
+    """Non-blank rows, streamed; ``budget`` is the cells the whole workbook may still spend."""
     # Files written by other tools often carry a wrong <dimension>; trust the rows.
     sheet.reset_dimensions()
     count = 0
     # Read-only iteration fills in missing rows, so the position is the row number.
     for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if len(row) > MAX_COLUMNS:
+            raise UnreadableFile(Problem(number, None, None, E_TOO_WIDE.format(line=number, limit=MAX_COLUMNS)))
+        budget[0] -= max(len(row), 1)  # an empty row costs its parsing too
+        if budget[0] < 0:
+            raise UnreadableFile(Problem(number, None, None, E_TOO_MANY_CELLS.format(limit=MAX_CELLS)))
         cells = tuple(cell_text(value) for value in row)
         if any(cell is not None for cell in cells):
             yield Record(number, cells)

@@ -66,6 +66,7 @@ DAMAGE_SHARE = 0.01  # at most 1% undecodable multi-byte characters is "damaged"
 
 W_REPLACED = "{count} undecodable byte sequence(s) replaced with U+FFFD while reading as {encoding}"
 W_GUESSED = "encoding guessed as {encoding}; check that the Korean text reads correctly"
+W_OTHER_ENCODING = "line is not {encoding} like the rest of the file; read as {other}"
 
 
 @dataclass(frozen=True)
@@ -126,10 +127,50 @@ def decode_text(data: bytes, filename: str | None = None) -> Decoded:
             return _checked(Decoded(data.decode(encoding), encoding), filename)
         except UnicodeDecodeError:
             continue
+    mixed = _decode_by_line(data)
+    if mixed is not None:
+        return _checked(mixed, filename)
     damaged = _decode_damaged(data)
     if damaged is not None:
         return _checked(damaged, filename)
     return _checked(_decode_guessed(data, filename), filename)
+
+
+def _decode_by_line(data: bytes) -> Decoded | None:
+    """A file of UTF-8 lines and CP949 lines (rows pasted in from another file): each line as it was written.
+
+    Every line must decode strictly in one of the two; the file is labelled
+    with the codec most of its non-ASCII lines use, and each line in the other
+    gets a warning naming its line.
+    """
+    lines = data.split(b"\n")
+    decoded: list[str] = []
+    used: list[str | None] = []
+    for line in lines:
+        if line.isascii():
+            decoded.append(line.decode("ascii"))
+            used.append(None)
+            continue
+        for encoding in ("utf-8", "cp949"):
+            try:
+                decoded.append(line.decode(encoding))
+                used.append(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            return None
+    utf8, cp949 = used.count("utf-8"), used.count("cp949")
+    if not utf8 or not cp949:
+        return None
+    main, other = ("utf-8", "cp949") if utf8 >= cp949 else ("cp949", "utf-8")
+    text = "\n".join(decoded)
+    if main == "utf-8" and text.startswith("\ufeff"):
+        text = text[1:]
+    problems = tuple(Problem(number, None, None, W_OTHER_ENCODING.format(encoding=main, other=other), "warning")
+                     for number, encoding in enumerate(used, start=1) if encoding == other)
+    LOGGER.warning("upload with %d %s line(s) in a %s file", len(problems), other, main)
+    return Decoded(text, main, problems)
 
 
 def _decode_damaged(data: bytes) -> Decoded | None:

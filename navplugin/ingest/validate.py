@@ -56,12 +56,16 @@ E_LON_OUTSIDE = "longitude outside South Korea ({low}..{high})"
 E_PROJECTED = "not in degrees (looks like projected metres such as TM or UTM-K; WGS84 latitude/longitude required)"
 E_DUPLICATE = "duplicate of line {line}"
 E_TOO_LONG = "longer than {limit} characters"
+E_CONTROL = "control character {char} is not allowed in text"
 W_SWAPPED = "latitude and longitude swapped; swapped back"
 W_ID_GENERATED = "id is empty; generated from name and address"
 
 # 2019, 2019.0 (a number cell), 2019년, 2019년도, and dates 2019-05-01 / 2019. 5. 1.
-_YEAR = re.compile(r"(\d+)(?:\.0+|\s*년도?|\s*[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}\.?(?:[ T].*)?)?")
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)°?")
+_YEAR = re.compile(r"([0-9]+)(?:\.0+|\s*년도?|\s*[-./]\s*[0-9]{1,2}\s*[-./]\s*[0-9]{1,2}\.?(?:[ T].*)?)?")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)°?")
+# Control characters left after white space is folded (NUL, escapes, C1): no shop's text holds one, and
+# PostgreSQL refuses NUL in text, so they are row errors on every database.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 def this_year() -> int:
@@ -114,6 +118,12 @@ def check_row(record: Record, columns: ColumnMap, year: int | None = None) -> tu
     year = this_year() if year is None else year
     cells = record.cells
     found = _Findings(record.line)
+    for index, cell in enumerate(cells):
+        control = _CONTROL.search(cell) if cell else None
+        if control:
+            shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", cell)
+            found.error(columns.headers[index] if index < len(columns.headers) else None, shown,
+                        E_CONTROL.format(char=f"U+{ord(control.group()):04X}"))
 
     def get(field: str) -> str | None:
         return columns.value(cells, field)

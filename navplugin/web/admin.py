@@ -119,7 +119,7 @@ def upload() -> Response:
     return json_response({"upload": status, "status_url": status_url}, status=202, headers={"Location": status_url})
 
 
-@blueprint.get("/uploads/<int:upload_id>")
+@blueprint.get("/uploads/<id:upload_id>")
 def upload_status(upload_id: int) -> Response:
     """A job's progress; a job whose process stopped is taken over here, so a watched job always ends."""
     svc = service()
@@ -147,14 +147,14 @@ def versions() -> Response:
     return json_response({"items": [info.as_dict() for info in service().repository.versions()]})
 
 
-@blueprint.get("/versions/<int:a>/diff/<int:b>")
+@blueprint.get("/versions/<id:a>/diff/<id:b>")
 def version_diff(a: int, b: int) -> Response:
     """Shops added, removed and changed from version ``a`` to ``b``, with the overrides behind changes."""
     limit = params.integer(request.args, "limit", 1, MAX_DIFF_ITEMS, 1000)
     return json_response(review.version_diff(service().repository, a, b, limit))
 
 
-@blueprint.post("/versions/<int:version>/activate")
+@blueprint.post("/versions/<id:version>/activate")
 def activate(version: int) -> Response:
     svc = service()
     activation = svc.curator.activate(version, current_admin().name)
@@ -168,14 +168,14 @@ def activate(version: int) -> Response:
 def store_status(store_id: str) -> Response:
     """A shop as admins see it: live or not, its standing override, and its audit trail."""
     svc = service()
-    return json_response(review.shop_history(svc.repository, svc.index(), store_id))
+    return json_response(review.shop_history(svc.repository, svc.index(), params.store_id(store_id)))
 
 
 @blueprint.patch("/stores/<path:store_id>")
 def correct_store(store_id: str) -> Response:
     body = _body()
     reason = params.reason(body)
-    return _version_changed(service().curator.override(store_id, params.correction(body), reason,
+    return _version_changed(service().curator.override(params.store_id(store_id), params.correction(body), reason,
                                                        current_admin().name))
 
 
@@ -183,19 +183,20 @@ def correct_store(store_id: str) -> Response:
 def clear_override(store_id: str) -> Response:
     body = params.json_body(ADMIN_MAX_BODY_BYTES)
     reason = params.reason(body if isinstance(body, dict) else request.args)
-    return _version_changed(service().curator.clear_override(store_id, reason, current_admin().name))
+    return _version_changed(service().curator.clear_override(params.store_id(store_id), reason,
+                                                             current_admin().name))
 
 
 @blueprint.post("/stores/<path:store_id>/revoke")
 def revoke(store_id: str) -> Response:
     reason = params.reason(_body())
-    return _version_changed(service().curator.revoke(store_id, reason, current_admin().name))
+    return _version_changed(service().curator.revoke(params.store_id(store_id), reason, current_admin().name))
 
 
 @blueprint.post("/stores/<path:store_id>/restore")
 def restore(store_id: str) -> Response:
     reason = params.reason(_body())
-    return _version_changed(service().curator.restore(store_id, reason, current_admin().name))
+    return _version_changed(service().curator.restore(params.store_id(store_id), reason, current_admin().name))
 
 
 @blueprint.get("/overrides")
@@ -210,10 +211,10 @@ def standing_overrides() -> Response:
 @blueprint.get("/audit")
 def audit_log() -> Response:
     limit = params.integer(request.args, "limit", 1, 500, 50)
-    before = params.integer(request.args, "before", 1, 2**62, 0) or None
+    before = params.integer(request.args, "before", 1, params.DB_INT_MAX, 0) or None
     items = service().repository.audit_entries(
         limit=limit, before=before, action=params.choice(request.args, "action", review.AUDIT_ACTIONS, None),
-        target=request.args.get("target") or None)
+        target=params.text(request.args, "target"))
     next_url = None
     if len(items) == limit:
         kept = {name: request.args[name] for name in ("limit", "action", "target") if name in request.args}

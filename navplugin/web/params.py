@@ -10,11 +10,14 @@ Parsers take plain mappings, so they are tested without Flask; only
 from __future__ import annotations
 
 import base64
+import json
 import math
+import re
 from typing import Any, Mapping
 
 import numpy as np
 from flask import request
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from .. import query
 from ..errors import BadParameter, PayloadTooLarge
@@ -44,18 +47,55 @@ def query_args() -> Mapping[str, str]:
     return args
 
 
+MAX_JSON_DEPTH = 32  # a route is [[lon, lat], ...] in a GeoJSON Feature: depth 5; a correction: 1
+
+
 def json_body(limit: int) -> Any:
-    """The request's JSON, refused before parsing when it is larger than ``limit`` bytes.
+    """The request's JSON, refused when its body is over ``limit`` bytes however it arrives.
 
     The app's body limit is sized for list uploads; a JSON body that size would
-    cost far more memory to parse than any route or correction needs.
+    cost far more memory to parse than any route or correction needs. A body
+    sent chunked, without a Content-Length, is read only up to the limit.
+    None when the body is not JSON (its media type or its text).
     """
     if (request.content_length or 0) > limit:
         raise PayloadTooLarge(f"the JSON body is limited to {limit} bytes")
-    return request.get_json(silent=True)
+    if not request.is_json:
+        return None
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"the JSON body is limited to {limit} bytes")
+    return parse_json(data)
+
+
+def parse_json(data: bytes) -> Any:
+    """JSON text as values, refused when it nests deeper than ``MAX_JSON_DEPTH``; None when it is not JSON."""
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise BadParameter("body", f"The request body nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError:
+        return None
+    level, todo = 0, [value]
+    while todo:  # breadth first: a level at a time
+        level += 1
+        if level > MAX_JSON_DEPTH:
+            raise BadParameter("body", f"The request body nests deeper than {MAX_JSON_DEPTH} levels")
+        todo = [child for node in todo if isinstance(node, (dict, list))
+                for child in (node.values() if isinstance(node, dict) else node)
+                if isinstance(child, (dict, list))]
+    return value
 
 
 # -- single values -----------------------------------------------------------------------------
+
+# The largest id or version the database holds (PostgreSQL INTEGER); a larger one names nothing there.
+DB_INT_MAX = 2**31 - 1
+# Numbers as ASCII text only: Python's float() and int() would also take '1_000', 'inf', '٣' and '３'.
+_INTEGER = re.compile(r"[+-]?[0-9]{1,30}")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30})(?:[eE][+-]?[0-9]{1,3})?")
+# C0 and C1 control characters (tabs and line breaks included): never part of a parameter's text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def text(args: Mapping[str, str], name: str) -> str | None:
@@ -63,6 +103,8 @@ def text(args: Mapping[str, str], name: str) -> str | None:
     if value is None:
         return None
     value = value.strip()
+    if _CONTROL.search(value):
+        raise BadParameter(name, f"Parameter '{name}' must not contain control characters")
     return value or None
 
 
@@ -70,33 +112,61 @@ def _number_rule(name: str, low: float, high: float) -> str:
     return f"Parameter '{name}' must be a number between {low:g} and {high:g}"
 
 
+def _shown(raw: str) -> str:
+    return repr(raw if len(raw) <= 40 else raw[:40] + "…")
+
+
+def decimal(raw: str) -> float | None:
+    """ASCII decimal text as a finite float, or None."""
+    if not _DECIMAL.fullmatch(raw):
+        return None
+    value = float(raw)
+    return value if math.isfinite(value) else None
+
+
 def number(args: Mapping[str, str], name: str, low: float, high: float, default: float | None = None) -> float:
-    """A finite number in [low, high]; a missing value takes the default or is an error."""
+    """A finite number in [low, high], in ASCII digits; a missing value takes the default or is an error."""
     raw = text(args, name)
     if raw is None:
         if default is None:
             raise BadParameter(name, f"{_number_rule(name, low, high)}; it is required")
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BadParameter(name, f"{_number_rule(name, low, high)}, got {raw!r}") from None
-    if not low <= value <= high or not math.isfinite(value):
-        raise BadParameter(name, f"{_number_rule(name, low, high)}, got {raw!r}")
+    value = decimal(raw)
+    if value is None or not low <= value <= high:
+        raise BadParameter(name, f"{_number_rule(name, low, high)}, got {_shown(raw)}")
     return value
 
 
 def integer(args: Mapping[str, str], name: str, low: int, high: int, default: int) -> int:
+    """A whole number in [low, high], in ASCII digits; ``high`` is never past what the database holds."""
     raw = text(args, name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
+    value = int(raw) if _INTEGER.fullmatch(raw) else None
     if value is None or not low <= value <= high:
-        raise BadParameter(name, f"Parameter '{name}' must be a whole number between {low} and {high}, got {raw!r}")
+        raise BadParameter(name, f"Parameter '{name}' must be a whole number between {low} and {high}, "
+                                 f"got {_shown(raw)}")
     return value
+
+
+class DatabaseId(IntegerConverter):
+    """``<id:name>`` in a route: ASCII digits naming a row the database can hold, else 404 (no such row)."""
+
+    regex = r"[0-9]{1,12}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= DB_INT_MAX:
+            raise ValidationError()
+        return number
+
+
+def store_id(raw: str) -> str:
+    """A shop id from a path: at most as long as stored ids, and plain text."""
+    if len(raw) > MAX_STORE_ID or _CONTROL.search(raw):
+        raise BadParameter("store_id", f"A shop id is text of at most {MAX_STORE_ID} characters, "
+                                       "without control characters")
+    return raw
 
 
 def choice(args: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str | None) -> str | None:
@@ -292,7 +362,10 @@ def _positions(raw: Any, key: str) -> np.ndarray:
         if (not isinstance(point, (list, tuple)) or not 2 <= len(point) <= 3
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point)):
             raise BadParameter("route", f"Route '{key}' position {i} must be [lon, lat] numbers, got {point!r}")
-        points[i] = point[0], point[1]
+        try:
+            points[i] = point[0], point[1]
+        except OverflowError:  # an integer too large for a float: no position on earth
+            raise BadParameter("route", f"Route '{key}' position {i} is out of range") from None
     return points
 
 
@@ -306,6 +379,7 @@ POINT_FIELDS = {f.name: LAT_RANGE if f.name.endswith("lat") else LON_RANGE
                 for f in SHOP_FIELDS if f.correctable and f.type is float}
 EDITABLE_FIELDS = TEXT_FIELDS + YEAR_FIELDS + tuple(POINT_FIELDS)
 _MAX_LENGTH = {f.name: f.max_length for f in SHOP_FIELDS}
+MAX_STORE_ID = _MAX_LENGTH["id"] or 64
 
 
 def text_limit(name: str) -> int:
@@ -314,13 +388,20 @@ def text_limit(name: str) -> int:
     return min(MAX_TEXT, length) if length else MAX_TEXT
 
 
+def _plain(name: str, value: str) -> str:
+    """Text stored as typed: control characters other than line breaks and tabs are refused."""
+    if _CONTROL.search(value.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
+        raise BadParameter(name, f"Field '{name}' must not contain control characters")
+    return value
+
+
 def reason(body: Mapping[str, Any]) -> str:
     given = body.get("reason")
     if not isinstance(given, str) or not given.strip():
         raise BadParameter("reason", "Field 'reason' is required: say why, for the audit log")
     if len(given) > MAX_REASON:
         raise BadParameter("reason", f"Field 'reason' must be at most {MAX_REASON} characters")
-    return given.strip()
+    return _plain("reason", given.strip())
 
 
 def correction(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -336,7 +417,7 @@ def correction(body: Mapping[str, Any]) -> dict[str, Any]:
             longest = text_limit(name)
             if value is not None and not isinstance(value, str) or (isinstance(value, str) and len(value) > longest):
                 raise BadParameter(name, f"Field '{name}' must be text of at most {longest} characters, or null")
-            value = value.strip() if isinstance(value, str) else None
+            value = _plain(name, value.strip()) if isinstance(value, str) else None
             if name == "name" and not value:
                 raise BadParameter(name, "Field 'name' cannot be empty")
             fields[name] = value or None

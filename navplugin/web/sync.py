@@ -14,7 +14,7 @@ blueprint = Blueprint("sync", __name__, url_prefix="/v1")
 @blueprint.get("/changes")
 def changes() -> Response:
     svc = service()
-    since = params.integer(request.args, "since", 0, 2**62, -1)
+    since = params.integer(request.args, "since", 0, params.DB_INT_MAX, -1)
     if since < 0:
         raise BadParameter("since", "Parameter 'since' is required: the dataset version of your copy "
                                     "(0 for none)")

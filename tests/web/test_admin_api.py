@@ -2,6 +2,7 @@
 merge, overrides that survive uploads, revocation, the audit log and token roles."""
 from __future__ import annotations
 
+import re
 
 import pytest
 
@@ -40,7 +41,7 @@ def admin_routes(app) -> list[tuple[str, str]]:
             continue
         path = rule.rule
         for name in rule.arguments:
-            path = path.replace(f"<{name}>", samples[name]).replace(f"<int:{name}>", samples[name])
+            path = re.sub(rf"<(?:[a-z]+:)?{name}>", samples[name], path)
         routes.extend((method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"}))
     return routes
 

@@ -89,7 +89,7 @@ def test_documented_paths_and_methods_are_exactly_the_apps_routes(app):
             in_path = {p["name"]: p for p in params if p["in"] == "path"}
             assert set(in_path) == set(rule.arguments), (method, rule.rule)
             for converter, name in re.findall(r"<(?:([^<>:]+):)?([^<>]+)>", rule.rule):
-                expected = "integer" if converter == "int" else "string"
+                expected = "integer" if converter in ("int", "id") else "string"
                 assert in_path[name]["schema"]["type"] == expected, (rule.rule, name)
 
 
