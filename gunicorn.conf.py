@@ -15,6 +15,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
+from pathlib import Path
+
+# Metrics of every worker, added up by /metrics (prometheus-client's multiprocess mode). Set before the
+# app, and so prometheus-client, is imported anywhere.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="navplugin-metrics-"))
 
 wsgi_app = "wsgi:app"
 bind = os.environ.get("NAVPLUGIN_BIND", "0.0.0.0:8000")
@@ -32,9 +38,11 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
     from navplugin import create_app, lifecycle
     from navplugin.logs import configure_logging
 
+    for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):  # an earlier run's figures
+        stale.unlink()
     app = create_app()
     service = app.extensions["navplugin"]
-    configure_logging(service.settings["LOG_LEVEL"])
+    configure_logging(service.settings["LOG_LEVEL"], service.settings["LOG_FORMAT"])
     try:
         lifecycle.prepare_database(service, load_sample=service.settings["LOAD_SAMPLE"])
     finally:
@@ -54,3 +62,10 @@ def worker_exit(server, worker) -> None:  # noqa: ANN001
     app = getattr(worker, "wsgi", None)
     if app is not None:
         lifecycle.stop(app.extensions["navplugin"])
+
+
+def child_exit(server, worker) -> None:  # noqa: ANN001
+    """A worker gone: its live gauges leave the sums (its counters stay, as Prometheus expects)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -3,5 +3,6 @@ from navplugin import create_app
 from navplugin.config import load_settings
 from navplugin.logs import configure_logging
 
-configure_logging(load_settings()["LOG_LEVEL"])
+settings = load_settings()
+configure_logging(settings["LOG_LEVEL"], settings["LOG_FORMAT"])
 app = create_app()

@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import cli, web
     from .config import load_settings
     from .service import Service
+    from .web.middleware import Middleware
 
     settings = load_settings(config)
     app = Flask(__name__, instance_relative_config=True)
@@ -28,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["navplugin"] = service
     web.init_app(app)
     cli.init_app(app)
+    app.wsgi_app = Middleware(app.wsgi_app, settings)  # type: ignore[method-assign]
     app.wsgi_app = _StartOnFirstRequest(app, service)  # type: ignore[method-assign]
     return app
 

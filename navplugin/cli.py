@@ -26,7 +26,7 @@ MAX_PROBLEMS_SHOWN = 20
 
 def _bare_service() -> Service:
     service = current_app.extensions["navplugin"]
-    configure_logging(service.settings["LOG_LEVEL"])
+    configure_logging(service.settings["LOG_LEVEL"], service.settings["LOG_FORMAT"])
     return service
 
 

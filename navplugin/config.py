@@ -96,7 +96,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Dataset versions kept (the live one always is); older ones are dropped after each new version. "
             "0 keeps all. `/v1/changes` answers 410 for a dropped version."),
     Setting("CACHE_MAX_AGE", 60, int, "`Cache-Control: max-age` of navigation read endpoints, in seconds."),
+    Setting("REQUEST_DEADLINE_SECONDS", 10.0, float,
+            "The longest a request's work may take before it is abandoned with 503 and `Retry-After` "
+            "(along-route checks it between chunks); 0 turns it off."),
+    Setting("ACCESS_LOG", True, _bool,
+            "One log line per answered request (`navplugin.access`: method, path, status, time, request id)."),
     Setting("LOG_LEVEL", "INFO", str, "Python logging level."),
+    Setting("LOG_FORMAT", "text", str,
+            "`text`, or `json` for one JSON object per line (time, level, logger, message, request_id, ...)."),
 )
 
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -27,6 +27,7 @@ from .errors import BadParameter, InvalidUpload
 from .geocode.chain import GeocoderChain
 from .geocode.district import check_district, district_checker
 from .ingest import ingest
+from .metrics import JOB_ROWS
 from .model import Problem, ShopRow, Store
 from .store.repository import Repository
 from .store.uploads import ACTIVE, Failure, Job, JobLost, JobStatus, RowResult, RowStatus, UploadStore
@@ -254,8 +255,10 @@ class JobRunner:
             running = {pool.submit(place, row) for row in pending}
             while running and not self._stopping.is_set():
                 done, running = wait(running, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
-                batch.extend(future.result() for future in done)
+                placed = [future.result() for future in done]
+                batch.extend(placed)
                 finished += len(done)
+                _count_rows(placed)
                 since = time.monotonic() - last_write
                 if (batch and (len(batch) >= FLUSH_ROWS or since >= FLUSH_SECONDS or not running)) \
                         or since >= beat_every:
@@ -315,6 +318,14 @@ class JobRunner:
                          overrides_applied=applied, revoked_left_out=len(revoked))
         LOGGER.info("upload %s became live version %s: %s shops (%s)", job.id, version, count, job.mode)
         return version
+
+
+def _count_rows(results: list[RowResult]) -> None:
+    placed = sum(result.status is RowStatus.DONE for result in results)
+    if placed:
+        JOB_ROWS.labels("done").inc(placed)
+    if len(results) > placed:
+        JOB_ROWS.labels("failed").inc(len(results) - placed)
 
 
 def completed_report(report: dict[str, Any], rows: list[tuple[ShopRow, RowResult]],

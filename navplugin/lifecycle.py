@@ -102,7 +102,8 @@ def _load_then_follow(service: Service) -> None:
         LOGGER.exception("initial index load failed")
     else:
         service.ready.set()
-    service.holder.start_polling(service.settings["INDEX_POLL_SECONDS"])
+    service.listener = service.repository.listen_for_live(lambda _version: service.holder.refresh())
+    service.holder.start_polling(service.settings["INDEX_POLL_SECONDS"])  # the fallback, and SQLite's only way
     try:
         # The district polygons take a second or two to index; do it here, not in the first request.
         default_region_lookup().build()

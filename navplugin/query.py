@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from . import deadline
 from .addresses import normalize_address
 from .errors import NotFound
 from .model import QueryResult, Region, Store
@@ -113,5 +114,6 @@ def export(index: StoreIndex, query: ExportQuery) -> QueryResult:
 
 
 def along_route(index: StoreIndex, query: RouteQuery) -> QueryResult:
+    """Shops along the route; the request's deadline is checked between chunks of the search."""
     return corridor.along_route(index, query.route, width_m=query.width_m, limit=query.limit,
-                                category=query.category)
+                                category=query.category, check=deadline.check)

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import formats, jobs
+from . import formats, jobs, metrics
 from .auth import AdminTokens
 from .curation import Curator
 from .errors import NotReady
@@ -35,7 +35,9 @@ class Service:
         self.tokens = AdminTokens.from_settings(self.settings["ADMIN_TOKENS"], self.settings["ADMIN_TOKEN"])
         self.chain = GeocoderChain.from_settings(self.settings)
         self.holder = IndexHolder(self.repository.live_version, self.repository.load_kept_stores,
-                                  prepare=lambda index: formats.warm(index.stores))
+                                  prepare=lambda index: formats.warm(index.stores),
+                                  swapped=lambda index, seconds: metrics.index_loaded(index.version, len(index),
+                                                                                       seconds))
         self.runner = jobs.JobRunner(self.repository, self.uploads, self.chain, self.settings,
                                      on_version=self.version_committed)
         self.curator = Curator(self.repository, district_checker(self.settings["DISTRICT_TOLERANCE_M"]))
@@ -44,6 +46,7 @@ class Service:
         self.warmed = threading.Event()  # no start-up work left to compete with requests
         self.serving = False  # lifecycle.start_serving has run in this process
         self.loader: threading.Thread | None = None  # loads the first index, then follows the live version
+        self.listener: Any = None  # hears of new live versions at once, where the database can tell
         self.closed = False
 
     @property
@@ -90,6 +93,8 @@ class Service:
         if self.closed:
             return
         self.closed = True
+        if self.listener is not None:
+            self.listener.stop()
         self.holder.stop_polling()
         self.runner.stop(timeout=10)
         self.repository.dispose()

@@ -32,6 +32,7 @@ from geopy.exc import (
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
+from ..metrics import GEOCODER_CALLS
 from ..model import GeocodeResult, Point
 from .base import redact, split_base_url
 from .limits import RateLimit, parse_rates
@@ -228,6 +229,7 @@ class ChainJob:
         if use_cache:
             hit, cached = self.cache.get(provider.name, query.key)
             if hit:
+                GEOCODER_CALLS.labels(provider.name, "cached").inc()
                 return cached, True
         text = query_text(provider.name, address, query)
         attempt = 0
@@ -236,6 +238,8 @@ class ChainJob:
                 location = self._call(provider, text)
             except GeopyError as error:
                 kind = classify(error)
+                if kind != "query":  # a query the provider did not understand counts as not found, below
+                    GEOCODER_CALLS.labels(provider.name, kind).inc()
                 message = redact(str(error), self.chain.secrets)
                 if kind == "transient" and attempt < self.chain.retries:
                     self.chain._sleep(retry_delay(error, attempt, self.chain.backoff))
@@ -253,6 +257,7 @@ class ChainJob:
                     return None, False
                 location = None
             result = location_result(provider.name, location) if location is not None else None
+            GEOCODER_CALLS.labels(provider.name, "not_found" if result is None else "found").inc()
             if use_cache:
                 self.cache.put(provider.name, query.key, result)
             return result, True

@@ -258,10 +258,12 @@ class IndexHolder:
 
     def __init__(self, load_version: Callable[[], int | None],
                  load_stores: Callable[[int], Iterable[Store] | None],
-                 prepare: Callable[[StoreIndex], None] | None = None) -> None:
+                 prepare: Callable[[StoreIndex], None] | None = None,
+                 swapped: Callable[[StoreIndex, float], None] | None = None) -> None:
         self._load_version = load_version
         self._load_stores = load_stores
         self._prepare = prepare  # work to do on a new index before requests see it
+        self._swapped_hook = swapped  # told of each new index and the seconds its load took
         self._index: StoreIndex | None = None
         self._build_lock = threading.Lock()
         self._swapped = threading.Condition()
@@ -274,6 +276,7 @@ class IndexHolder:
 
     def refresh(self) -> bool:
         """Rebuild if the live version differs from the loaded one; True when a new index was swapped in."""
+        started = time.perf_counter()
         with self._build_lock:
             for _attempt in range(LOAD_ATTEMPTS):
                 version = self._load_version()
@@ -294,8 +297,11 @@ class IndexHolder:
             self._index = index  # a single reference assignment: readers see old or new, whole
             with self._swapped:
                 self._swapped.notify_all()
-            LOGGER.info("index of version %s loaded: %s stores in %.2f s",
-                        version, len(index), index.build_seconds)
+            seconds = time.perf_counter() - started
+            if self._swapped_hook is not None:
+                self._swapped_hook(index, seconds)
+            LOGGER.info("index of version %s loaded: %s stores in %.2f s (built in %.2f s)",
+                        version, len(index), seconds, index.build_seconds)
             return True
 
     def wait_for(self, version: int | None, timeout: float) -> bool:

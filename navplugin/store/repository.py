@@ -13,7 +13,7 @@ import logging
 import threading
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import Connection, Engine, func, select, text, update
 
@@ -21,6 +21,7 @@ from ..model import Store
 from . import audit, migrate, overrides, schema, versions
 from .cache import GeocodeCache
 from .change import Change
+from .notify import LiveListener
 from .engine import as_utc
 from .overrides import Override
 from .uploads import UploadStore
@@ -90,6 +91,12 @@ class Repository:
 
     def stamp_schema(self, revision: str) -> None:
         migrate.stamp(self.engine, revision)
+
+    def listen_for_live(self, on_notice: Callable[[int | None], None]) -> LiveListener | None:
+        """Hear of each new live version at once (PostgreSQL); None where the database cannot tell (SQLite)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return LiveListener(self.engine, on_notice).start()
 
     def geocode_cache(self) -> GeocodeCache:
         """A job's view of the persistent geocode cache."""

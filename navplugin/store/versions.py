@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, delete, func, literal, select, update
 
 from ..model import LISTED_NAMES, PLACEMENT_NAMES, Store
 from . import schema
+from .notify import announce
 
 INSERT_BATCH = 2000
 DELETE_BATCH = 500  # ids per IN (...) list, well under any driver's parameter limit
@@ -108,12 +109,14 @@ def store_count(conn: Connection, version: int) -> int:
 
 
 def set_live(conn: Connection, version: int) -> None:
+    """Make ``version`` live; every listening process hears of it when the transaction commits."""
     now = datetime.now(timezone.utc)
     updated = conn.execute(
         schema.live_dataset.update().where(schema.live_dataset.c.id == 1).values(version=version, activated_at=now)
     ).rowcount
     if not updated:
         conn.execute(schema.live_dataset.insert().values(id=1, version=version, activated_at=now))
+    announce(conn, version)
 
 
 def live_version(conn: Connection) -> int | None:

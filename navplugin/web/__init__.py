@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, admin_page, errors, health, navigation, openapi, params, sync
+from . import admin, admin_page, errors, health, middleware, navigation, openapi, params, sync
 
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = params.DatabaseId
+    app.before_request(middleware.note_route)
     errors.init_app(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(navigation.blueprint)

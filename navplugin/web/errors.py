@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
-from ..errors import NavpluginError
+from ..errors import NavpluginError, Unavailable
 
 LOGGER = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -38,6 +38,8 @@ def init_app(app: Flask) -> None:
         response = problem_response(exc.problem(), exc.status)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="navplugin-admin"'
+        if isinstance(exc, Unavailable):
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.errorhandler(HTTPException)

@@ -1,8 +1,9 @@
-"""Liveness and readiness for load balancers and orchestrators."""
+"""Liveness and readiness for load balancers and orchestrators, and metrics for Prometheus."""
 from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from .. import metrics
 from ..errors import NotReady
 from .responses import json_response, service
 
@@ -27,3 +28,10 @@ def readyz() -> Response:
     if not svc.warm:
         raise NotReady("still preparing the district boundaries")
     return json_response({"status": "ready", "dataset_version": index.version, "stores": len(index)})
+
+
+@blueprint.get("/metrics")
+def prometheus_metrics() -> Response:
+    """Every process's metrics under gunicorn (multiprocess mode), this process's otherwise."""
+    return Response(metrics.exposition(), content_type=metrics.CONTENT_TYPE_LATEST,
+                    headers={"Cache-Control": "no-store"})

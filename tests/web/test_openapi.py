@@ -274,6 +274,8 @@ def test_real_answers_fit_the_documented_schemas(make_app):
     # Before any list: health, this document, the admin page, answers without a dataset version.
     call("GET", "/healthz", 200)
     assert call("GET", "/readyz", 200).get_json()["dataset_version"] is None
+    exposition = call("GET", "/metrics", 200).get_data(as_text=True)
+    assert 'navplugin_http_requests_total{method="GET",route="/healthz",status="200"}' in exposition
     served = call("GET", "/v1/openapi.json", 200)
     assert served.get_json() == spec()
     call("GET", "/v1/openapi.json", 304, headers={"If-None-Match": served.headers["ETag"]})
