@@ -7,6 +7,7 @@ return.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import click
@@ -244,6 +245,50 @@ def serve_command(host: str, port: int) -> None:
         lifecycle.stop(service)
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs waiting on the queue, then exit.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run upload geocoding jobs from the Redis queue (NAVPLUGIN_QUEUE_URL).
+
+    Each job is claimed in the database before it runs, so any number of workers (and
+    web processes answering for a job's progress) may share the queue; a job whose
+    worker died is put back on the queue by the next sweep.
+    """
+    import threading
+
+    from rq import SimpleWorker
+
+    from . import tasks
+    from .queue import RedisQueue
+    from .spatial.regions import default_region_lookup
+
+    service = _service()
+    if not isinstance(service.queue, RedisQueue):
+        raise click.ClickException("set NAVPLUGIN_QUEUE_URL=redis://host:6379/0 to run jobs on a queue")
+    service.queue.check()
+    tasks.use(service)
+    default_region_lookup().build()  # every job's district checks need it: once, before the first job
+    stop = threading.Event()
+
+    def sweep() -> None:  # jobs nobody is working on (their worker died, Redis lost them): on the queue again
+        while not stop.wait(service.runner.stale_after / 2):
+            try:
+                service.queue.resume_all()
+            except Exception:  # noqa: BLE001 - Redis or the database away: the next sweep tries again
+                logging.getLogger(__name__).exception("sweeping for abandoned upload jobs failed")
+
+    service.queue.resume_all()
+    if not burst:
+        threading.Thread(target=sweep, name="navplugin-sweep", daemon=True).start()
+    click.echo(f"navplugin worker: jobs from {service.queue.queue.name} at {service.queue.url.split('@')[-1]}")
+    try:
+        SimpleWorker([service.queue.queue], connection=service.queue.connection).work(burst=burst)
+    finally:
+        stop.set()
+        service.close()
+
+
 @click.group("db")
 def db_group() -> None:
     """The database schema (Alembic migrations)."""
@@ -289,6 +334,7 @@ def db_stamp(revision: str) -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(serve_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(db_group)
     app.cli.add_command(versions_command)
     app.cli.add_command(activate_command)

@@ -71,6 +71,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("JOB_STALE_SECONDS", 30.0, float,
             "A geocoding job whose process has not reported for this long is taken over by another "
             "process (after a crash or restart)."),
+    Setting("QUEUE_URL", None, str,
+            "Redis URL of the job queue, e.g. `redis://127.0.0.1:6379/0`: geocoding jobs then run on workers "
+            "(`flask --app navplugin worker`), not in web processes. Unset: in the process that took the upload."),
     Setting("UPLOAD_WAIT_SECONDS", 30.0, float,
             "How long an upload request waits for its geocoding job: done by then, 201 with the live "
             "version; otherwise 202 with the job to follow."),

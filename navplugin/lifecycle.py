@@ -8,8 +8,9 @@ A serving process (``flask --app navplugin serve``, a gunicorn worker through
    that holds no list and never queued the sample, queues the bundled sample
    list as an upload job: exactly once, however many processes start together;
 2. finishes that job here, or waits while the process that claimed it does;
-3. loads the live index in the background, follows the live version, warms the
-   district boundaries and takes over upload jobs that a stopped process left.
+3. loads the live index in the background, follows the live version (PostgreSQL's
+   notices, and polling), warms the district boundaries, then keeps sweeping for
+   upload jobs that a stopped process left.
 
 CLI commands that only read or write go through ``ensure_schema`` and start
 nothing in the background.
@@ -110,10 +111,15 @@ def _load_then_follow(service: Service) -> None:
     except Exception:  # noqa: BLE001 - region lookups will retry the build on first use
         LOGGER.exception("building the region lookup failed")
     service.warmed.set()
-    try:
-        service.runner.resume_all()
-    except Exception:  # noqa: BLE001 - logged; `flask geocode-pending` resumes them too
-        LOGGER.exception("resuming unfinished upload jobs failed")
+    # Jobs a stopped process left, now and from time to time: a process may die any time.
+    every = max(1.0, service.runner.stale_after / 2)
+    while True:
+        try:
+            service.queue.resume_all()
+        except Exception:  # noqa: BLE001 - the database may be away; the next sweep tries again
+            LOGGER.exception("resuming unfinished upload jobs failed")
+        if service.stopping.wait(every):
+            return
 
 
 def stop(service: Service) -> None:
@@ -122,6 +128,7 @@ def stop(service: Service) -> None:
     A daemon thread still inside GEOS or numpy while Python finalises aborts
     the process, so ``start_serving`` registers this to run at exit too.
     """
+    service.stopping.set()
     if service.loader is not None:
         service.loader.join(timeout=60)
     service.close()

@@ -16,6 +16,7 @@ from . import formats, jobs, metrics
 from .auth import AdminTokens
 from .curation import Curator
 from .errors import NotReady
+from .queue import job_queue
 from .geocode.chain import GeocoderChain
 from .geocode.district import district_checker
 from .spatial.index import IndexHolder, StoreIndex
@@ -37,14 +38,17 @@ class Service:
         self.holder = IndexHolder(self.repository.live_version, self.repository.load_kept_stores,
                                   prepare=lambda index: formats.warm(index.stores),
                                   swapped=lambda index, seconds: metrics.index_loaded(index.version, len(index),
-                                                                                       seconds))
+                                                                                       seconds),
+                                  activated_at=self.repository.live_activated_at)
         self.runner = jobs.JobRunner(self.repository, self.uploads, self.chain, self.settings,
                                      on_version=self.version_committed)
+        self.queue = job_queue(self.settings, self.runner, self.uploads)
         self.curator = Curator(self.repository, district_checker(self.settings["DISTRICT_TOLERANCE_M"]))
         self.changes = ChangesCache(self.repository)
         self.ready = threading.Event()  # the first index is loaded
         self.warmed = threading.Event()  # no start-up work left to compete with requests
         self.serving = False  # lifecycle.start_serving has run in this process
+        self.stopping = threading.Event()  # the process is going away: background loops end
         self.loader: threading.Thread | None = None  # loads the first index, then follows the live version
         self.listener: Any = None  # hears of new live versions at once, where the database can tell
         self.closed = False
@@ -77,12 +81,13 @@ class Service:
         return submission, self.runner.run(submission.upload_id, progress)
 
     def version_committed(self, _version: int | None = None) -> None:
-        """A new version is live: answer from it here at once, and drop versions no longer kept.
+        """A new version is live: a serving process answers from it at once; versions no longer kept go.
 
-        Other processes follow within INDEX_POLL_SECONDS.
+        Other processes follow at once on PostgreSQL (its notices), within INDEX_POLL_SECONDS anyway.
         """
-        self.holder.refresh()
-        self.ready.set()
+        if self.serving:
+            self.holder.refresh()
+            self.ready.set()
         try:
             self.repository.prune(self.settings["KEEP_VERSIONS"])
         except Exception:  # noqa: BLE001 - pruning is housekeeping; the next version retries it
@@ -93,6 +98,7 @@ class Service:
         if self.closed:
             return
         self.closed = True
+        self.stopping.set()
         if self.listener is not None:
             self.listener.stop()
         self.holder.stop_polling()

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable, Iterable, Iterator, Sequence, overload
 
 import numpy as np
@@ -103,6 +104,7 @@ class StoreIndex:
                  lon: np.ndarray | None = None, lat: np.ndarray | None = None) -> None:
         started = time.perf_counter()
         self.version = version
+        self.activated_at: datetime | None = None  # when this version went live, where known
         self.stores = stores if isinstance(stores, list) else list(stores)
         if any(a.id > b.id for a, b in zip(self.stores, self.stores[1:])):
             # Pages of a viewport follow id order; the database sends stores sorted already.
@@ -259,8 +261,10 @@ class IndexHolder:
     def __init__(self, load_version: Callable[[], int | None],
                  load_stores: Callable[[int], Iterable[Store] | None],
                  prepare: Callable[[StoreIndex], None] | None = None,
-                 swapped: Callable[[StoreIndex, float], None] | None = None) -> None:
+                 swapped: Callable[[StoreIndex, float], None] | None = None,
+                 activated_at: Callable[[], datetime | None] | None = None) -> None:
         self._load_version = load_version
+        self._activated_at = activated_at  # when the version loaded went live: kept, so reads need no database
         self._load_stores = load_stores
         self._prepare = prepare  # work to do on a new index before requests see it
         self._swapped_hook = swapped  # told of each new index and the seconds its load took
@@ -291,6 +295,7 @@ class IndexHolder:
             else:
                 raise RuntimeError(f"the live version kept changing while loading it ({LOAD_ATTEMPTS} attempts)")
             index = StoreIndex(list(loaded), version)
+            index.activated_at = self._activated_at() if self._activated_at is not None else None
             index.tree_5179  # the along-route tree, built here rather than in the first route request
             if self._prepare is not None:
                 self._prepare(index)

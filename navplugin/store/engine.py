@@ -1,7 +1,10 @@
 """Engine lifecycle: one SQLAlchemy engine per app, SQLite tuned for a service.
 
 SQLite runs in WAL mode so readers (the index poller, other processes) are
-never blocked by an upload being written.
+never blocked by an upload being written. A database that cannot be reached
+(down, restarting, its connections cut, SQLite locked past its timeout) is
+``Unavailable``, a 503 with ``Retry-After``, whatever the statement: callers
+need not tell a dropped connection from a bug.
 """
 from __future__ import annotations
 
@@ -10,7 +13,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from ..errors import Unavailable
 
 LOGGER = logging.getLogger(__name__)
 
@@ -36,9 +42,26 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _tune_sqlite)
     else:
-        engine = create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    event.listen(engine, "handle_error", _unavailable)
     LOGGER.info("database: %s", parsed.render_as_string(hide_password=True))
     return engine
+
+
+def _unavailable(context: ExceptionContext) -> Exception | None:
+    """A connection that failed or was lost, or a database too busy to answer: 503, retry shortly."""
+    error = context.sqlalchemy_exception
+    if context.dialect is not None and context.dialect.name == "sqlite":
+        # SQLite's OperationalError also means a missing table or a bad statement: only these are passing.
+        passing = isinstance(error, OperationalError) and any(
+            word in str(context.original_exception) for word in ("locked", "busy", "unable to open", "disk I/O"))
+    else:
+        passing = context.is_disconnect or isinstance(error, (OperationalError, InterfaceError))
+    if passing:
+        LOGGER.warning("database unavailable: %s", type(context.original_exception).__name__)
+        return Unavailable(f"the database is unreachable or busy ({type(context.original_exception).__name__}); "
+                           "nothing was changed, retry shortly", retry_after=5)
+    return None
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:

@@ -201,11 +201,19 @@ class UploadStore:
             ).rowcount
         return claimed == 1
 
-    def claimable(self, stale_after: float, owner: str | None = None) -> list[int]:
-        """Unfinished jobs no other live process is working on (``owner``'s own count as free)."""
+    def claimable(self, stale_after: float, owner: str | None = None, waited: float = 0.0) -> list[int]:
+        """Unfinished jobs no other live process is working on (``owner``'s own count as free).
+
+        ``waited``: a job no process ever started counts only once it has waited that long
+        (on a queue it is normally on its way to a worker).
+        """
         u = schema.uploads.c
-        stale = _now() - timedelta(seconds=stale_after)
-        free = or_(u.owner.is_(None), u.heartbeat < stale, u.owner == owner)
+        now = _now()
+        stale = now - timedelta(seconds=stale_after)
+        never_started = u.owner.is_(None)
+        if waited > 0:
+            never_started = and_(never_started, u.created_at < now - timedelta(seconds=waited))
+        free = or_(never_started, u.heartbeat < stale, u.owner == owner)
         with self._engine.connect() as conn:
             return list(conn.execute(
                 select(u.id).where(and_(u.status.in_([s.value for s in ACTIVE]), free)).order_by(u.id)

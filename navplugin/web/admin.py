@@ -90,10 +90,13 @@ def upload() -> Response:
     options = {**request.args, **request.form}
     max_wait = svc.settings["UPLOAD_WAIT_SECONDS"]
     wait = params.number(options, "wait", 0, max_wait, max_wait)
+    dry_run = params.flag(options, "dry_run")
+    if not dry_run:
+        svc.queue.check()  # a queue that cannot take the job: 503 before anything is stored
     submission = svc.submit(
         data,
         uploaded.filename or None,
-        dry_run=params.flag(options, "dry_run"),
+        dry_run=dry_run,
         skip_invalid=params.flag(options, "skip_invalid"),
         mode=params.choice(options, "mode", jobs.UPLOAD_MODES, "replace"),
         uploaded_by=current_admin().name,
@@ -101,9 +104,9 @@ def upload() -> Response:
     if submission.upload_id is None:
         return json_response({"dry_run": True, "would_accept": submission.accepted, "report": submission.report})
     upload_id = submission.upload_id
-    svc.runner.start(upload_id)
+    svc.queue.start(upload_id)  # when the queue fails it now, the job waits in the database for a sweep
     if wait > 0:
-        svc.runner.wait(upload_id, wait)
+        svc.queue.wait(upload_id, wait)
     job = svc.uploads.get(upload_id)
     status = jobs.job_status(job)
     status_url = url_for("admin.upload_status", upload_id=upload_id)
@@ -127,7 +130,7 @@ def upload_status(upload_id: int) -> Response:
     if job is None:
         raise NotFound(f"no upload {upload_id}")
     if job.status in jobs.ACTIVE:
-        svc.runner.take_over_if_abandoned(upload_id)
+        svc.queue.take_over_if_abandoned(upload_id)
     return json_response(jobs.job_status(job))
 
 

@@ -40,9 +40,9 @@ def along_route() -> Response:
 
 @blueprint.get("/stores/export")
 def export() -> Response:
-    svc = service()
-    result = query.export(svc.index(), params.export(request.args))
-    return export_response(result, svc.repository.live_activated_at())
+    index = service().index()
+    result = query.export(index, params.export(request.args))
+    return export_response(result, index.activated_at)  # from memory: exports go on while the database is away
 
 
 @blueprint.get("/stores/<path:store_id>")
