@@ -85,12 +85,25 @@ class RedisQueue:
 
     def start(self, upload_id: int) -> bool:
         """Put the job on the queue: False when Redis could not take it (it stays queued in the database,
-        and a worker's sweep puts it on the queue once Redis is back)."""
-        from redis.exceptions import RedisError
+        and a worker's sweep puts it on the queue once Redis is back).
 
+        A job already waiting on the queue is left there. One the queue thinks started (its worker may
+        have died: the caller knows from the database) is put on it again; should two workers get it,
+        the database's claim lets one of them work on it.
+        """
+        from redis.exceptions import RedisError
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus as QueuedStatus
+
+        job_id = f"upload-{upload_id}"
         try:
-            self.queue.enqueue_call(TASK, args=(upload_id,), job_id=f"upload-{upload_id}", timeout=JOB_TIMEOUT,
-                                    result_ttl=3600, failure_ttl=7 * 86400, unique=True)
+            try:
+                if Job.fetch(job_id, connection=self.connection).get_status() == QueuedStatus.QUEUED:
+                    return True
+            except NoSuchJobError:
+                pass
+            self.queue.enqueue_call(TASK, args=(upload_id,), job_id=job_id, timeout=JOB_TIMEOUT,
+                                    result_ttl=3600, failure_ttl=7 * 86400)
         except RedisError as exc:
             LOGGER.warning("upload %s could not be put on the queue (%s); it waits in the database", upload_id,
                            type(exc).__name__)

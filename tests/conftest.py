@@ -25,6 +25,9 @@ POSTGRES_URL = os.environ.get(
     "NAVPLUGIN_TEST_POSTGRES_URL", f"postgresql+psycopg://postgres@127.0.0.1:5432/navplugin_test_{os.getpid()}"
 )
 REQUIRE_POSTGRES = os.environ.get("NAVPLUGIN_TEST_REQUIRE_POSTGRES") == "1"
+# Redis for the job queue: its own database number per run, flushed before each test that uses it.
+REDIS_URL = os.environ.get("NAVPLUGIN_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{os.getpid() % 14 + 1}")
+REQUIRE_REDIS = os.environ.get("NAVPLUGIN_TEST_REQUIRE_REDIS") == "1"
 _postgres_state: dict[str, Any] = {}
 
 
@@ -86,6 +89,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         pytest.skip(error)
     _reset_postgres()
     return POSTGRES_URL
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """An empty Redis database; skipped with the reason when Redis is unreachable (a failure in CI)."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        connection = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+        connection.flushdb()
+        connection.close()
+    except RedisError as exc:
+        message = f"Redis at {REDIS_URL} unreachable: {type(exc).__name__}"
+        if REQUIRE_REDIS:
+            pytest.fail(message)
+        pytest.skip(message)
+    return REDIS_URL
 
 
 @pytest.fixture

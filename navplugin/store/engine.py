@@ -51,6 +51,8 @@ def make_engine(url: str) -> Engine:
 def _unavailable(context: ExceptionContext) -> Exception | None:
     """A connection that failed or was lost, or a database too busy to answer: 503, retry shortly."""
     error = context.sqlalchemy_exception
+    if context.is_pre_ping:
+        return None  # the pool's own check of a pooled connection: it replaces the connection itself
     if context.dialect is not None and context.dialect.name == "sqlite":
         # SQLite's OperationalError also means a missing table or a bad statement: only these are passing.
         passing = isinstance(error, OperationalError) and any(
