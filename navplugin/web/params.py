@@ -20,7 +20,7 @@ from flask import request
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from .. import query
-from ..errors import BadParameter, PayloadTooLarge
+from ..errors import BadParameter, NotFound, PayloadTooLarge
 from ..ingest.validate import FIRST_FOUNDED_YEAR, LAT_RANGE, LON_RANGE, this_year
 from ..model import SHOP_FIELDS
 from ..spatial.crs import CRS_NAMES, normalize_crs, unproject
@@ -162,10 +162,10 @@ class DatabaseId(IntegerConverter):
 
 
 def store_id(raw: str) -> str:
-    """A shop id from a path: at most as long as stored ids, and plain text."""
+    """A shop id from a path; one no stored id can be (too long, control characters) names no shop: 404."""
     if len(raw) > MAX_STORE_ID or _CONTROL.search(raw):
-        raise BadParameter("store_id", f"A shop id is text of at most {MAX_STORE_ID} characters, "
-                                       "without control characters")
+        raise NotFound(f"no shop has this id: ids are text of at most {MAX_STORE_ID} characters, "
+                       "without control characters")
     return raw
 
 
