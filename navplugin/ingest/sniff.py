@@ -119,7 +119,10 @@ def decode_text(data: bytes, filename: str | None = None) -> Decoded:
             return _checked(Decoded(data.decode("utf-16"), "utf-16"), filename)
         except UnicodeDecodeError as exc:
             raise unsupported(filename, "binary data behind a UTF-16 byte order mark", UPLOAD_LIST) from exc
-    if b"\x00" in data[:BINARY_SAMPLE]:
+    head = data[:BINARY_SAMPLE]
+    if head.count(0) > max(2, len(head) * MAX_CONTROL_SHARE):
+        # NUL bytes throughout: binary, or UTF-16 without its byte order mark. A stray NUL in a cell
+        # is text with a row error (ingest's checks), not a reason to refuse the file.
         raise unsupported(filename, "binary data", UPLOAD_LIST)
     strict = ("utf-8-sig",) if data.startswith(codecs.BOM_UTF8) else ("utf-8", "cp949")
     for encoding in strict:
