@@ -97,6 +97,7 @@ def _csv_table(data: bytes, filename: str | None, limit: int) -> Table:
     if delimiter is None:
         raise unsupported(filename, "text without columns separated by commas, tabs or semicolons", UPLOAD_LIST)
 
+    _check_widths(text, delimiter, skip_lines)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[Record] = []
     problems = list(decoded.problems)
@@ -126,6 +127,13 @@ def _csv_table(data: bytes, filename: str | None, limit: int) -> Table:
     return Table(
         decoded.encoding, tuple(records[:limit]), problems=tuple(problems), truncated=len(records) > limit
     )
+
+
+def _check_widths(text: str, delimiter: str, skip_lines: int) -> None:
+    """Refuse a line of more cells than a row may have before the csv module builds it as a list."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if number > skip_lines and line.count(delimiter) >= MAX_COLUMNS:
+            raise UnreadableFile(Problem(number, None, None, E_TOO_WIDE.format(line=number, limit=MAX_COLUMNS)))
 
 
 def _excel_sep_hint(text: str) -> tuple[str | None, int]:

@@ -270,9 +270,9 @@ def test_a_hostile_route_is_refused_before_any_work():
 
 
 def test_vertices_times_corridor_is_bounded_too():
-    route = zigzag(5_000, 126.90, 127.10, 37.500, 37.5005)  # 5,000 turns, each under 60 m: ~300 km of route
+    route = zigzag(5_000, 126.90, 127.10, 37.500, 37.502)  # 5,000 turns of ~220 m: ~1,100 km of route
     with pytest.raises(BadParameter, match="vertices x corridor"):
-        along_route(seoul_shops(100), route, width_m=4000, limit=10)
+        along_route(seoul_shops(100), route, width_m=2000, limit=10)
     along_route(seoul_shops(100), route, width_m=100, limit=10)  # a narrow corridor of the same route is fine
 
 
