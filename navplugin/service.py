@@ -16,6 +16,7 @@ from . import formats, jobs, metrics
 from .auth import AdminTokens
 from .curation import Curator
 from .errors import NotReady
+from .memory import release_memory
 from .queue import job_queue
 from .geocode.chain import GeocoderChain
 from .geocode.district import district_checker
@@ -37,8 +38,7 @@ class Service:
         self.chain = GeocoderChain.from_settings(self.settings)
         self.holder = IndexHolder(self.repository.live_version, self.repository.load_kept_stores,
                                   prepare=lambda index: formats.warm(index.stores),
-                                  swapped=lambda index, seconds: metrics.index_loaded(index.version, len(index),
-                                                                                       seconds),
+                                  swapped=self._swapped,
                                   activated_at=self.repository.live_activated_at)
         self.runner = jobs.JobRunner(self.repository, self.uploads, self.chain, self.settings,
                                      on_version=self.version_committed)
@@ -52,6 +52,11 @@ class Service:
         self.loader: threading.Thread | None = None  # loads the first index, then follows the live version
         self.listener: Any = None  # hears of new live versions at once, where the database can tell
         self.closed = False
+
+    @staticmethod
+    def _swapped(index: StoreIndex, seconds: float) -> None:
+        metrics.index_loaded(index.version, len(index), seconds)
+        release_memory()  # the version before is garbage now: give its pages back rather than keep them
 
     @property
     def warm(self) -> bool:

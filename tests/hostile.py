@@ -19,7 +19,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 
 CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                 b'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>')
+                 b'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>')  # many parts
 WORKBOOK = (b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
             b'spreadsheetml/2006/main"><sheets><sheet name="s" sheetId="1"/></sheets></workbook>')
 ROW = b'<row><c t="inlineStr"><is><t>0</t></is></c></row>'
@@ -35,14 +35,24 @@ def zigzag(vertices: int = 20_000, lon0: float = 126.9, lon1: float = 127.1, lat
 
 
 def xlsx_bomb(unpacked_bytes: int, parts: int = 1) -> bytes:
-    """A workbook whose sheet XML, all one repeated row, unpacks to ``unpacked_bytes`` (about 1,000 to 1)."""
+    """A real workbook (openpyxl reads it) whose sheet XML, one row repeated, unpacks to ``unpacked_bytes``
+    (about 1,000 to 1)."""
+    from openpyxl import Workbook
+
+    template = io.BytesIO()
+    workbook = Workbook()
+    for _ in range(parts - 1):
+        workbook.create_sheet()
+    workbook.save(template)
     buffer = io.BytesIO()
     chunk = ROW * (2**20 // len(ROW))
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        archive.writestr("xl/workbook.xml", WORKBOOK)
-        for number in range(1, parts + 1):
-            with archive.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as sheet:
+    with zipfile.ZipFile(template) as source, \
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for item in source.infolist():
+            if not item.filename.startswith("xl/worksheets/sheet"):
+                archive.writestr(item, source.read(item))
+                continue
+            with archive.open(item.filename, "w", force_zip64=True) as sheet:
                 sheet.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                             b"<sheetData>")
                 written = 0

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from ..model import QueryResult
 from . import geojson, gpx, json, kml, ov2, poi_csv
+from .common import new_version
 
 Serializer = Callable[[QueryResult, Mapping[str, Any] | None], "str | bytes"]
 Streamer = Callable[[QueryResult, Mapping[str, Any] | None], Iterator["str | bytes"]]
@@ -50,7 +51,12 @@ FORMATS: dict[str, Format] = {
 }
 
 DEFAULT_FORMAT = "json"
-warm = json.warm  # the default format's per-shop text, rendered when an index is loaded
+
+
+def warm(stores: list) -> None:
+    """A new live index: every format forgets the version before; the default format's text is rendered now."""
+    new_version()
+    json.warm(stores)
 
 
 def by_media_type(accept: list[str]) -> Format | None:

@@ -49,10 +49,12 @@ def store_detail_fields(store: Store) -> dict[str, Any]:
 
 
 class RenderCache:
-    """Rendered text per shop object, bounded; a new dataset version simply misses and refills.
+    """Rendered text per shop object, bounded; a new dataset version starts it afresh.
 
     Entries keep their shop alive and are checked by identity, so a recycled
-    ``id()`` can never return another shop's text.
+    ``id()`` can never return another shop's text. ``warm`` (once per new live
+    index, for every cache through ``formats.warm``) drops the entries of the
+    version before, so no old version's shops are kept alive by the text of them.
     """
 
     def __init__(self, render: Callable[[Store], str], max_entries: int = 200_000) -> None:
@@ -61,18 +63,29 @@ class RenderCache:
         self._entries: dict[int, tuple[Store, str]] = {}
         self._lock = threading.Lock()
         self._table: tuple[list[Store], list[Any]] | None = None  # the last warmed list and its texts
+        CACHES.append(self)
+
+    def forget(self) -> None:
+        """Drop every entry: a new version is live, its shops are new objects."""
+        with self._lock:
+            self._entries = {}
+            self._table = None
 
     def warm(self, stores: Iterable[Store]) -> None:
-        """Render shops ahead of requests, as many as the cache holds.
+        """Render shops ahead of requests, as many as the cache holds, in place of what it held.
 
         A whole list that fits (an index's stores) is also kept by position:
         ``many`` then answers a selection of it (a ``stores`` sequence with
         ``source`` and ``positions``, such as a nearby answer's) by position
         alone, without looking up or even touching the shops.
         """
+        self.forget()
         if isinstance(stores, list) and len(stores) <= self._max_entries:
-            texts = [self(store) for store in stores]
-            self._table = (stores, texts)  # one reference: readers see the old pair or the new one
+            texts = [self._render(store) for store in stores]
+            entries = {id(store): (store, text) for store, text in zip(stores, texts)}
+            with self._lock:
+                self._entries = entries
+                self._table = (stores, texts)  # one reference: readers see the old pair or the new one
             return
         for count, store in enumerate(stores):
             if count >= self._max_entries:
@@ -86,7 +99,7 @@ class RenderCache:
         text = self._render(store)
         with self._lock:
             if len(self._entries) >= self._max_entries:
-                self._entries.clear()
+                self._entries = {}
             self._entries[id(store)] = (store, text)
         return text
 
@@ -99,6 +112,15 @@ class RenderCache:
         get = self._entries.get
         return [entry[1] if (entry := get(id(store))) is not None and entry[0] is store else self(store)
                 for store in stores]
+
+
+CACHES: list[RenderCache] = []  # every format's cache: a new live version starts them all afresh
+
+
+def new_version() -> None:
+    """A new live index: every cache forgets the shops of the version before; ``warm`` refills the default."""
+    for cache in CACHES:
+        cache.forget()
 
 
 # How each measure is written: distances to the centimetre, bearings to a tenth of a degree,

@@ -302,6 +302,7 @@ class IndexHolder:
             self._index = index  # a single reference assignment: readers see old or new, whole
             with self._swapped:
                 self._swapped.notify_all()
+            del current, loaded  # the old index goes with the last request still holding it
             seconds = time.perf_counter() - started
             if self._swapped_hook is not None:
                 self._swapped_hook(index, seconds)
