@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import cli, web
     from .config import load_settings
     from .service import Service
+    from .web.fastpath import FastPath
     from .web.middleware import Middleware
 
     settings = load_settings(config)
@@ -29,6 +30,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["navplugin"] = service
     web.init_app(app)
     cli.init_app(app)
+    if settings["FAST_PATH"]:
+        app.wsgi_app = FastPath(app.wsgi_app, service)  # type: ignore[method-assign]
     app.wsgi_app = Middleware(app.wsgi_app, settings)  # type: ignore[method-assign]
     app.wsgi_app = _StartOnFirstRequest(app, service)  # type: ignore[method-assign]
     return app

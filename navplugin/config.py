@@ -99,6 +99,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Dataset versions kept (the live one always is); older ones are dropped after each new version. "
             "0 keeps all. `/v1/changes` answers 410 for a dropped version."),
     Setting("CACHE_MAX_AGE", 60, int, "`Cache-Control: max-age` of navigation read endpoints, in seconds."),
+    Setting("FAST_PATH", True, _bool,
+            "Answer plain `GET /v1/stores/nearby` requests without Flask's request machinery (the same "
+            "answers, byte for byte, in about half the time); off: every request through Flask."),
     Setting("REQUEST_DEADLINE_SECONDS", 10.0, float,
             "The longest a request's work may take before it is abandoned with 503 and `Retry-After` "
             "(along-route checks it between chunks); 0 turns it off."),

@@ -1,16 +1,17 @@
 """Giving memory back to the system after a new live index replaced the old one.
 
 An index of a large list is tens of megabytes of small objects. When a new
-version replaces it, Python frees them, but the C allocator keeps the pages
-for reuse, so a process's resident size would stay at old + new after every
-version switch. A collection followed by glibc's ``malloc_trim`` returns the
-free pages, so a long-running process stays near the size of one index.
+version replaces it, Python frees them (by reference counting: an index holds
+no cycles), but the C allocator keeps the pages for reuse, so a process's
+resident size would stay at old + new after every version switch. glibc's
+``malloc_trim`` returns the free pages, so a long-running process stays near
+the size of one index. (No ``gc.collect()``: it would hold the GIL over every
+object of the process, on every switch, for nothing.)
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gc
 import logging
 
 LOGGER = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ def _libc():
 
 
 def release_memory() -> None:
-    gc.collect()
     libc = _libc()
     if libc:
         libc.malloc_trim(0)

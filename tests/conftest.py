@@ -109,6 +109,11 @@ def redis_url() -> str:
     return REDIS_URL
 
 
+# What only PostgreSQL can show (notices, a database server gone): ``@POSTGRES_ONLY`` on the test.
+POSTGRES_ONLY = pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                                        indirect=True)
+
+
 @pytest.fixture
 def repository(database_url: str) -> Iterator[Repository]:
     """A repository with the current schema on the throwaway database."""

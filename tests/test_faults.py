@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from navplugin import tasks
 from navplugin.store import schema
+from tests.conftest import POSTGRES_ONLY
 from tests.faults import Proxy
 from tests.helpers import GOOD_CSV, NEW_CSV, assert_problem, nearby, upload
 
@@ -22,10 +22,9 @@ def _jobs(app) -> int:
 
 # -- the database goes away -----------------------------------------------------------------------
 
+@POSTGRES_ONLY  # a database server gone: a SQLite file cannot go away so
 def test_with_the_database_gone_reads_go_on_and_writes_get_503_until_it_returns(make_app, admin_headers,
                                                                                  database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("a SQLite file cannot go away over the network; PostgreSQL shows it")
     url = make_url(database_url)
     proxy = Proxy(url.host, url.port or 5432)
     try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+from tests.conftest import POSTGRES_ONLY
 from tests.helpers import GOOD_CSV, NEW_CSV, nearby, upload
 
 
@@ -24,9 +25,8 @@ def test_a_second_process_follows_an_upload_without_polling(make_app, admin_head
     print(f"followed a new version in {followed_in * 1000:.0f} ms (upload included)")
 
 
+@POSTGRES_ONLY
 def test_a_listener_that_loses_its_connection_reconnects_and_catches_up(make_app, admin_headers, database_url):
-    if not database_url.startswith("postgresql"):
-        return
     from sqlalchemy import create_engine, text
 
     writer = make_app(INDEX_POLL_SECONDS=0).test_client()

@@ -7,7 +7,6 @@ new version as soon as PostgreSQL tells it.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -17,10 +16,10 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, func, select
 
 from navplugin.store import schema
+from tests.conftest import POSTGRES_ONLY
 from tests.fakes.kakao import KakaoFake
 from tests.test_lifecycle import Process, _free_port, _get_json
 
@@ -75,9 +74,8 @@ def _status(port: int, upload_id: int) -> dict:
         return json.loads(answer.read())
 
 
+@POSTGRES_ONLY  # many processes on many machines share PostgreSQL
 def test_two_instances_and_a_worker_killed_mid_job(database_url, redis_url, tmp_path):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("many processes on many machines share PostgreSQL; SQLite's case is one machine")
     addresses = [f"서울특별시 종로구 인사동길 {n} (관훈동)" for n in range(1, ROWS + 1)]
     listing = ("업체명,업종,주소\n" + "".join(f"가게{n},음식점업,\"{a}\"\n" for n, a in enumerate(addresses))).encode()
     with KakaoFake() as kakao:

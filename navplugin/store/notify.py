@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from typing import Callable
 
 from sqlalchemy import Connection, Engine, text
@@ -31,9 +32,11 @@ class LiveListener:
 
     def __init__(self, engine: Engine, on_notice: Callable[[int | None], None]) -> None:
         url = engine.url.set(drivername="postgresql")
+        self._engine = engine
         self._conninfo = url.render_as_string(hide_password=False)
         self._on_notice = on_notice
         self._stop = threading.Event()
+        self._wake = f"navplugin_wake_{uuid.uuid4().hex[:16]}"  # this listener's own channel, to stop it at once
         self.listening = threading.Event()  # set while a LISTEN connection is open
         self._thread = threading.Thread(target=self._run, name="navplugin-listen", daemon=True)
 
@@ -43,6 +46,13 @@ class LiveListener:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        if self.listening.is_set():
+            try:
+                with self._engine.connect() as conn:
+                    conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self._wake})
+                    conn.commit()
+            except Exception:  # noqa: BLE001 - the database is away: the thread notices within a second
+                pass
         self._thread.join(timeout)
 
     def _run(self) -> None:
@@ -53,12 +63,16 @@ class LiveListener:
             try:
                 with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(f"LISTEN {self._wake}")
                     self.listening.set()
                     attempt = 0
                     self._notify(None)  # what was missed while not listening
                     while not self._stop.is_set():
-                        for notice in conn.notifies(timeout=0.25):  # short: stop() is noticed soon
-                            self._notify(int(notice.payload) if notice.payload.isdigit() else None)
+                        for notice in conn.notifies(timeout=1.0):
+                            if self._stop.is_set():
+                                break
+                            if notice.channel == CHANNEL:
+                                self._notify(int(notice.payload) if notice.payload.isdigit() else None)
             except Exception as exc:  # noqa: BLE001 - the database may be away; keep trying
                 self.listening.clear()
                 wait = RECONNECT_SECONDS[min(attempt, len(RECONNECT_SECONDS) - 1)]

@@ -32,21 +32,21 @@ def _http_problem(exc: HTTPException) -> Response:
     return response
 
 
+def navplugin_problem(exc: NavpluginError) -> Response:
+    response = problem_response(exc.problem(), exc.status)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="navplugin-admin"'
+    if isinstance(exc, Unavailable):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def unexpected_problem(exc: Exception) -> Response:
+    LOGGER.exception("unhandled error", exc_info=exc)
+    return problem_response(NavpluginError("an unexpected error occurred; it has been logged").problem(), 500)
+
+
 def init_app(app: Flask) -> None:
-    @app.errorhandler(NavpluginError)
-    def navplugin_error(exc: NavpluginError) -> Response:
-        response = problem_response(exc.problem(), exc.status)
-        if exc.status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="navplugin-admin"'
-        if isinstance(exc, Unavailable):
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> Response:
-        return _http_problem(exc)
-
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> Response:
-        LOGGER.exception("unhandled error")
-        return problem_response(NavpluginError("an unexpected error occurred; it has been logged").problem(), 500)
+    app.register_error_handler(NavpluginError, navplugin_problem)
+    app.register_error_handler(HTTPException, _http_problem)
+    app.register_error_handler(Exception, unexpected_problem)

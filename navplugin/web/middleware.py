@@ -6,7 +6,9 @@ costs a few microseconds.
 """
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
 import time
 import uuid
@@ -28,6 +30,20 @@ SECURITY_HEADERS = (
     ("Cross-Origin-Resource-Policy", "same-site"),
 )
 API_POLICY = ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+_ID_PREFIX = [os.getpid(), uuid.uuid4().hex[:16]]
+_ID_COUNTER = itertools.count(1)
+
+
+def new_request_id() -> str:
+    """32 hex digits, unique across processes and restarts: a random prefix per process and a counter.
+
+    Cheaper than ``uuid4`` (no system call per request); ids need to be unique, not unguessable.
+    """
+    if _ID_PREFIX[0] != os.getpid():  # a forked child: a prefix of its own
+        _ID_PREFIX[:] = [os.getpid(), uuid.uuid4().hex[:16]]
+    return f"{_ID_PREFIX[1]}{next(_ID_COUNTER):016x}"
+
+
 UNMATCHED = "(unmatched)"  # the route label of a request no route matched: one label, not one per path
 ROUTE_KEY = "navplugin.route"  # where the app leaves the matched route's template for the middleware
 
@@ -48,7 +64,7 @@ class Middleware:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         started = time.perf_counter()
         given = environ.get("HTTP_X_REQUEST_ID")
-        request_id = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        request_id = given if given and _REQUEST_ID.fullmatch(given) else new_request_id()
         environ["navplugin.request_id"] = request_id
         answered: list[str] = []
 

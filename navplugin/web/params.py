@@ -36,11 +36,17 @@ def query_args() -> Mapping[str, str]:
     A plain query string (ASCII, nothing percent- or plus-encoded), as navigation
     apps send, is split directly into a dict; anything else is Werkzeug's parse.
     """
-    raw = request.query_string
-    if b"%" in raw or b"+" in raw or not raw.isascii():
-        return request.args
+    args = plain_args(request.environ.get("QUERY_STRING", ""))
+    return request.args if args is None else args
+
+
+def plain_args(raw: str) -> dict[str, str] | None:
+    """A plain query string (ASCII, nothing percent- or plus-encoded) as a dict, first value of each name;
+    None for any other, which needs Werkzeug's parse."""
+    if "%" in raw or "+" in raw or not raw.isascii():
+        return None
     args: dict[str, str] = {}
-    for pair in raw.decode("ascii").split("&"):
+    for pair in raw.split("&"):
         if pair:
             name, _, value = pair.partition("=")
             args.setdefault(name, value)
