@@ -38,9 +38,10 @@ REGIONS_BUILT = re.compile(r"region lookup: \d+ polygons indexed")
 WRK_SCRIPT = """
 local paths = {%s}
 local i = 0
+local headers = {%s}
 request = function()
   i = i %% #paths + 1
-  return wrk.format("GET", paths[i])
+  return wrk.format("GET", paths[i], headers)
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -102,10 +103,10 @@ def write_database(stores: Sequence[Store], directory: Path) -> tuple[str, float
         engine.dispose()
 
 
-def _get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
+def _get(port: int, path: str, timeout: float = 5.0, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -116,7 +117,7 @@ class Gunicorn:
     """One gunicorn master we started, and only that one, stopped by its pid."""
 
     def __init__(self, database_url: str, port: int, workers: int, worker_class: str, threads: int,
-                 log_path: Path) -> None:
+                 log_path: Path, settings: dict[str, str] | None = None) -> None:
         self.port = port
         self.workers = workers
         self.log_path = log_path
@@ -126,6 +127,7 @@ class Gunicorn:
             "NAVPLUGIN_LOAD_SAMPLE": "0",
             "NAVPLUGIN_INDEX_POLL_SECONDS": "0",
             "NAVPLUGIN_LOG_LEVEL": "INFO",  # the "index ... loaded" line tells us each worker is ready
+            **(settings or {}),
         })
         gunicorn = Path(sys.executable).with_name("gunicorn")
         command = [  # the repository's settings (each worker starts serving at once), these values overriding
@@ -176,9 +178,10 @@ class Gunicorn:
 
 
 def run_wrk(wrk: str, port: int, paths: Sequence[str], seconds: float, connections: int, threads: int,
-            script_dir: Path, label: str) -> LoadResult:
+            script_dir: Path, label: str, headers: dict[str, str] | None = None) -> LoadResult:
     script = script_dir / f"paths-{label}.lua"
-    script.write_text(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
+    header_table = ", ".join(f"[{json.dumps(name)}] = {json.dumps(value)}" for name, value in (headers or {}).items())
+    script.write_text(WRK_SCRIPT % (", ".join(json.dumps(p) for p in paths), header_table))
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
                "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}"]
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout

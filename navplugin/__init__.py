@@ -19,7 +19,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import cli, web
     from .config import load_settings
     from .service import Service
+    from .web.cors import Cors, allowed_origins
     from .web.fastpath import FastPath
+    from .web.gate import ClientGate
     from .web.middleware import Middleware
 
     settings = load_settings(config)
@@ -30,8 +32,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["navplugin"] = service
     web.init_app(app)
     cli.init_app(app)
+    # Outermost last: the middleware (ids, headers, metrics, deadline), CORS, client keys, the fast path, Flask.
     if settings["FAST_PATH"]:
         app.wsgi_app = FastPath(app.wsgi_app, service)  # type: ignore[method-assign]
+    app.wsgi_app = ClientGate(app.wsgi_app, service)  # type: ignore[method-assign]
+    origins = allowed_origins(settings["CORS_ORIGINS"])
+    if origins:
+        app.wsgi_app = Cors(app.wsgi_app, origins)  # type: ignore[method-assign]
     app.wsgi_app = Middleware(app.wsgi_app, settings)  # type: ignore[method-assign]
     app.wsgi_app = _StartOnFirstRequest(app, service)  # type: ignore[method-assign]
     return app

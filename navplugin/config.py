@@ -102,6 +102,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FAST_PATH", True, _bool,
             "Answer plain `GET /v1/stores/nearby` requests without Flask's request machinery (the same "
             "answers, byte for byte, in about half the time); off: every request through Flask."),
+    Setting("REQUIRE_CLIENT_KEY", False, _bool,
+            "Every public read (`/v1/*` but the OpenAPI document, and `/ogc`) needs a client key in `X-API-Key` "
+            "(401 without one). Off: a request without a key is anonymous and unlimited; one with a key is counted "
+            "and limited all the same."),
+    Setting("RATELIMIT_STORAGE", None, str,
+            "Where client quotas are counted: `redis://host:6379/0` for one count across every process and "
+            "machine; unset: in each process's memory."),
+    Setting("CLIENT_REFRESH_SECONDS", 5.0, float,
+            "How often each process reloads client keys by polling (PostgreSQL also tells every process at "
+            "once); a revoked or rotated key stops working within this time at most."),
+    Setting("USAGE_FLUSH_SECONDS", 5.0, float, "How often each process adds its clients' request counts to the database."),
+    Setting("CORS_ORIGINS", None, str,
+            "Origins allowed to call the API from a browser (`https://map.example.com,https://…`, or `*`); unset: "
+            "no CORS headers, as for any other site."),
     Setting("REQUEST_DEADLINE_SECONDS", 10.0, float,
             "The longest a request's work may take before it is abandoned with 503 and `Retry-After` "
             "(along-route checks it between chunks); 0 turns it off."),

@@ -43,6 +43,21 @@ class Unauthorized(NavpluginError):
     status = 401
     code = "unauthorized"
     title = "Unauthorized"
+    challenge = 'Bearer realm="navplugin-admin"'  # WWW-Authenticate: what to send instead
+
+
+class ClientKeyRequired(Unauthorized):
+    """A navigation request without a valid client key, where keys are required."""
+
+    challenge = 'ApiKey realm="navplugin", header="X-API-Key"'
+
+
+class TooManyRequests(NavpluginError):
+    """A client over its quota; the answer says when the next window opens."""
+
+    status = 429
+    code = "too-many-requests"
+    title = "Too many requests"
 
 
 class Forbidden(NavpluginError):

@@ -90,9 +90,12 @@ def start_serving(service: Service) -> None:
             return
         service.serving = True
     prepare_database(service, load_sample=service.settings["LOAD_SAMPLE"])
+    service.clients.refresh()
     loader = threading.Thread(target=_load_then_follow, args=(service,), name="navplugin-index", daemon=True)
     service.loader = loader
     loader.start()
+    service.keeper = threading.Thread(target=_keep_clients, args=(service,), name="navplugin-clients", daemon=True)
+    service.keeper.start()
     atexit.register(stop, service)
 
 
@@ -103,7 +106,7 @@ def _load_then_follow(service: Service) -> None:
         LOGGER.exception("initial index load failed")
     else:
         service.ready.set()
-    service.listener = service.repository.listen_for_live(lambda _version: service.holder.refresh())
+    service.listener = service.repository.listen(live=service.holder.refresh, clients=service.clients.refresh)
     service.holder.start_polling(service.settings["INDEX_POLL_SECONDS"])  # the fallback, and SQLite's only way
     try:
         # The district polygons take a second or two to index; do it here, not in the first request.
@@ -122,6 +125,25 @@ def _load_then_follow(service: Service) -> None:
             return
 
 
+def _keep_clients(service: Service) -> None:
+    """Client keys reloaded by polling (the fallback to notices) and usage counts added to the database."""
+    refresh_every = service.settings["CLIENT_REFRESH_SECONDS"]
+    flush_every = service.settings["USAGE_FLUSH_SECONDS"]
+    step = max(0.2, min(refresh_every or flush_every, flush_every or refresh_every))
+    refreshed = flushed = time.monotonic()
+    while not service.stopping.wait(step):
+        now = time.monotonic()
+        try:
+            if refresh_every and now - refreshed >= refresh_every:
+                service.clients.refresh()
+                refreshed = now
+            if flush_every and now - flushed >= flush_every:
+                service.clients.flush()
+                flushed = now
+        except Exception:  # noqa: BLE001 - the database may be away; the counts wait for the next try
+            LOGGER.exception("keeping client keys and usage failed")
+
+
 def stop(service: Service) -> None:
     """Stop the background threads before the interpreter goes away.
 
@@ -129,6 +151,11 @@ def stop(service: Service) -> None:
     the process, so ``start_serving`` registers this to run at exit too.
     """
     service.stopping.set()
-    if service.loader is not None:
-        service.loader.join(timeout=60)
+    for thread in (service.loader, service.keeper):
+        if thread is not None:
+            thread.join(timeout=60)
+    try:
+        service.clients.flush()
+    except Exception:  # noqa: BLE001 - the database is away: these counts are lost, the requests were served
+        LOGGER.exception("adding the last client usage counts failed")
     service.close()

@@ -28,6 +28,9 @@ INDEX_LOAD = Histogram("navplugin_index_load_seconds", "Time to load and build a
 GEOCODER_CALLS = Counter("navplugin_geocoder_calls_total",
                          "Geocoder lookups by provider and outcome (found, not_found, cached, transient, refused, "
                          "failed).", ["provider", "outcome"])
+RATELIMIT_STORAGE_ERRORS = Counter("navplugin_ratelimit_storage_errors_total",
+                                  "Failures of the client quota storage (Redis); clients pass uncounted for a while "
+                                  "after each.")
 JOB_ROWS = Counter("navplugin_job_rows_total", "Upload rows placed by geocoding jobs, or failed.", ["outcome"])
 
 

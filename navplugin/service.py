@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from . import formats, jobs, metrics
 from .auth import AdminTokens
+from .clients import ClientKeys
 from .curation import Curator
 from .errors import NotReady
 from .memory import release_memory
@@ -44,6 +45,7 @@ class Service:
                                      on_version=self.version_committed)
         self.queue = job_queue(self.settings, self.runner, self.uploads)
         self.curator = Curator(self.repository, district_checker(self.settings["DISTRICT_TOLERANCE_M"]))
+        self.clients = ClientKeys(self.repository, self.settings["RATELIMIT_STORAGE"])
         self.changes = ChangesCache(self.repository)
         self.ready = threading.Event()  # the first index is loaded
         self.warmed = threading.Event()  # no start-up work left to compete with requests
@@ -51,6 +53,7 @@ class Service:
         self.stopping = threading.Event()  # the process is going away: background loops end
         self.loader: threading.Thread | None = None  # loads the first index, then follows the live version
         self.listener: Any = None  # hears of new live versions at once, where the database can tell
+        self.keeper: threading.Thread | None = None  # reloads client keys, adds their usage to the database
         self.closed = False
 
     @staticmethod

@@ -35,6 +35,8 @@ def _state(repository) -> dict[str, Any]:
                                       .order_by(schema.store_overrides.c.store_id)).all(),
             "uploads": conn.execute(select(schema.uploads.c.id, schema.uploads.c.status)
                                     .order_by(schema.uploads.c.id)).all(),
+            "clients": conn.execute(select(schema.clients.c.id, schema.clients.c.key_hash, schema.clients.c.rate,
+                                           schema.clients.c.revoked_at).order_by(schema.clients.c.id)).all(),
             "audit": conn.execute(select(func.count()).select_from(schema.audit_log)).scalar(),
         }
 
@@ -111,7 +113,17 @@ OPERATIONS: dict[str, tuple[Callable, Callable, list[str]]] = {
         [SHOP], source="cli", total_rows=1, report={}, uploaded_by="alice"), ["version.import"]),
     "pruning": (lambda svc: [_uploaded(svc, csv(ROW_A)) for _ in range(3)], lambda svc: svc.repository.prune(1),
                 ["version.prune"]),
+    "client key": (lambda svc: None, lambda svc: svc.clients.create("원내비", "600/minute", "alice"),
+                   ["client.create"]),
+    "key rotation": (lambda svc: _client(svc), lambda svc: svc.clients.rotate(1, "alice"), ["client.rotate"]),
+    "new quota": (lambda svc: _client(svc), lambda svc: svc.clients.set_rate(1, "10/second", "alice"),
+                  ["client.rate"]),
+    "key revocation": (lambda svc: _client(svc), lambda svc: svc.clients.revoke(1, "alice"), ["client.revoke"]),
 }
+
+
+def _client(svc) -> None:
+    svc.clients.create("원내비", "600/minute", "alice")
 
 
 def _reject(svc) -> None:

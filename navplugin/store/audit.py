@@ -16,7 +16,7 @@ from .engine import as_utc
 
 ACTIONS = ("upload", "upload.dry_run", "upload.rejected", "upload.done", "upload.failed", "version.activate",
            "version.import", "version.prune", "store.override", "store.override.clear", "store.revoke",
-           "store.restore")
+           "store.restore", "client.create", "client.rotate", "client.rate", "client.revoke")
 
 
 def record(conn: Connection, *, actor: str, action: str, target: str | None = None,

@@ -14,7 +14,9 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import Connection
 
 from ..model import ShopRow, Store
-from . import audit, overrides, uploads, versions
+from . import audit, clients, overrides, uploads, versions
+from .clients import Client
+from .notify import CLIENTS_CHANNEL, announce
 from .overrides import Override
 from .uploads import Failure, JobStatus
 
@@ -95,3 +97,17 @@ class Change:
                       owner: str | None = None) -> None:
         uploads.finish(self._conn, upload_id, status=status, report=report, version=version, error=error,
                        failure=failure, owner=owner)
+
+    def client(self, client_id: int) -> Client | None:
+        return clients.get(self._conn, client_id)
+
+    def create_client(self, **values: Any) -> int:
+        """A client key's row; every process hears of it when the change commits."""
+        client_id = clients.create(self._conn, **values)
+        announce(self._conn, client_id, CLIENTS_CHANNEL)
+        return client_id
+
+    def update_client(self, client_id: int, **values: Any) -> None:
+        """A new key hash, a new quota, or a revocation; every process hears of it when the change commits."""
+        clients.update_client(self._conn, client_id, **values)
+        announce(self._conn, client_id, CLIENTS_CHANNEL)

@@ -18,10 +18,11 @@ from typing import Any, Callable, Iterable, Iterator
 from sqlalchemy import Connection, Engine, func, select, text, update
 
 from ..model import Store
-from . import audit, migrate, overrides, schema, versions
+from . import audit, clients, migrate, overrides, schema, versions
 from .cache import GeocodeCache
 from .change import Change
-from .notify import LiveListener
+from .clients import Client
+from .notify import CHANNEL, CLIENTS_CHANNEL, LiveListener
 from .engine import as_utc
 from .overrides import Override
 from .uploads import UploadStore
@@ -92,11 +93,13 @@ class Repository:
     def stamp_schema(self, revision: str) -> None:
         migrate.stamp(self.engine, revision)
 
-    def listen_for_live(self, on_notice: Callable[[int | None], None]) -> LiveListener | None:
-        """Hear of each new live version at once (PostgreSQL); None where the database cannot tell (SQLite)."""
+    def listen(self, *, live: Callable[[], None], clients: Callable[[], None]) -> LiveListener | None:
+        """Hear of each new live version and each change of client keys at once (PostgreSQL); None where
+        the database cannot tell (SQLite)."""
         if self.engine.dialect.name != "postgresql":
             return None
-        return LiveListener(self.engine, on_notice).start()
+        return LiveListener(self.engine, {CHANNEL: lambda _payload: live(),
+                                          CLIENTS_CHANNEL: lambda _payload: clients()}).start()
 
     def geocode_cache(self) -> GeocodeCache:
         """A job's view of the persistent geocode cache."""
@@ -229,6 +232,23 @@ class Repository:
     def standing_overrides(self) -> dict[str, Override]:
         with self.engine.connect() as conn:
             return overrides.all_in(conn)
+
+    def clients(self) -> list[Client]:
+        with self.engine.connect() as conn:
+            return clients.all_in(conn)
+
+    def client(self, client_id: int) -> Client | None:
+        with self.engine.connect() as conn:
+            return clients.get(conn, client_id)
+
+    def client_usage(self, client_id: int | None = None, since: str | None = None) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return clients.usage(conn, client_id, since)
+
+    def add_client_usage(self, counts: list[tuple[int, str, int, int]]) -> None:
+        """What a process counted of its clients' requests (bookkeeping, not an audited change)."""
+        with self.engine.begin() as conn:
+            clients.add_usage(conn, counts)
 
     def audit_entries(self, **query: Any) -> list[dict[str, Any]]:
         """Newest first; see ``audit.entries``."""

@@ -167,3 +167,31 @@ geocode_cache = Table(
     Column("entrance_lat", Float),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# Partner apps' keys for the navigation API. Only a hash of each key is kept; the key itself is shown
+# once, when it is made (or rotated).
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),  # sha256 of the key, hex
+    Column("key_prefix", String(16), nullable=False),  # the key's first characters, to tell keys apart
+    Column("rate", String(64), nullable=False),  # the quota in the limits library's notation: "600/minute"
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("rotated_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+# Requests per client and day (UTC), and how many of them were refused over the quota; each process adds
+# what it counted every few seconds.
+client_usage = Table(
+    "client_usage",
+    metadata,
+    Column("client_id", Integer, ForeignKey("clients.id"), primary_key=True),
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD
+    Column("requests", Integer, nullable=False),
+    Column("limited", Integer, nullable=False),
+)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, admin_page, errors, health, middleware, navigation, openapi, params, sync
+from . import admin, admin_page, clients, errors, health, middleware, navigation, openapi, params, sync
 
 
 def init_app(app: Flask) -> None:

@@ -51,7 +51,7 @@ def current_admin() -> Admin:
     return g.admin
 
 
-def _body() -> dict[str, Any]:
+def json_body_object() -> dict[str, Any]:
     body = params.json_body(ADMIN_MAX_BODY_BYTES)
     if not isinstance(body, dict):
         raise BadParameter("body", "The request body must be a JSON object")
@@ -176,7 +176,7 @@ def store_status(store_id: str) -> Response:
 
 @blueprint.patch("/stores/<path:store_id>")
 def correct_store(store_id: str) -> Response:
-    body = _body()
+    body = json_body_object()
     reason = params.reason(body)
     return _version_changed(service().curator.override(params.store_id(store_id), params.correction(body), reason,
                                                        current_admin().name))
@@ -192,13 +192,13 @@ def clear_override(store_id: str) -> Response:
 
 @blueprint.post("/stores/<path:store_id>/revoke")
 def revoke(store_id: str) -> Response:
-    reason = params.reason(_body())
+    reason = params.reason(json_body_object())
     return _version_changed(service().curator.revoke(params.store_id(store_id), reason, current_admin().name))
 
 
 @blueprint.post("/stores/<path:store_id>/restore")
 def restore(store_id: str) -> Response:
-    reason = params.reason(_body())
+    reason = params.reason(json_body_object())
     return _version_changed(service().curator.restore(params.store_id(store_id), reason, current_admin().name))
 
 

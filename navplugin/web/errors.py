@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
-from ..errors import NavpluginError, Unavailable
+from ..errors import NavpluginError, Unauthorized, Unavailable
 
 LOGGER = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -34,8 +34,8 @@ def _http_problem(exc: HTTPException) -> Response:
 
 def navplugin_problem(exc: NavpluginError) -> Response:
     response = problem_response(exc.problem(), exc.status)
-    if exc.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="navplugin-admin"'
+    if isinstance(exc, Unauthorized):
+        response.headers["WWW-Authenticate"] = exc.challenge
     if isinstance(exc, Unavailable):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response

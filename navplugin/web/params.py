@@ -17,7 +17,8 @@ from typing import Any, Mapping
 
 import numpy as np
 from flask import request
-from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.exceptions import NotFound as RoutingNotFound
+from werkzeug.routing import IntegerConverter
 
 from .. import query
 from ..errors import BadParameter, NotFound, PayloadTooLarge
@@ -163,7 +164,8 @@ class DatabaseId(IntegerConverter):
     def to_python(self, value: str) -> int:
         number = int(value)
         if not 1 <= number <= DB_INT_MAX:
-            raise ValidationError()
+            # Not ValidationError: werkzeug would go on to other rules and answer 405 for a PATCH or POST.
+            raise RoutingNotFound()
         return number
 
 

@@ -34,7 +34,7 @@ def app(make_app):
 
 def admin_routes(app) -> list[tuple[str, str]]:
     """Every admin route with each of its methods, with sample values for its parameters."""
-    samples = {"upload_id": "1", "a": "1", "b": "1", "version": "1", "store_id": "A-1"}
+    samples = {"upload_id": "1", "a": "1", "b": "1", "version": "1", "store_id": "A-1", "client_id": "1"}
     routes = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/admin/v1/"):

@@ -72,8 +72,8 @@ def test_the_fast_path_is_in_front_of_flask_only_when_set(make_app):
     on, off = make_app(FAST_PATH=True), make_app(FAST_PATH=False)
     on.test_client().get("/healthz")  # the first request: the start-up layer steps aside
     off.test_client().get("/healthz")
-    assert _layers(on) == ["Middleware", "FastPath"]
-    assert _layers(off) == ["Middleware"]
+    assert _layers(on) == ["Middleware", "ClientGate", "FastPath"]
+    assert _layers(off) == ["Middleware", "ClientGate"]
 
 
 def test_the_fast_path_counts_its_requests_under_the_route(make_app):

@@ -106,6 +106,22 @@ def test_admin_operations_and_only_they_want_the_bearer_token():
             assert ("403" in operation["responses"]) == (method != "get"), (method, path)
 
 
+def test_every_public_read_documents_the_client_key_and_its_refusals():
+    from navplugin.web.gate import gated
+
+    document = spec()
+    scheme = document["components"]["securitySchemes"]["clientKey"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-API-Key")
+    for method, path in operations(document):
+        operation = document["paths"][path][method]
+        keyed = operation.get("security") == [{}, {"clientKey": []}]
+        assert keyed == gated(path), (method, path)
+        if keyed:
+            responses = operation["responses"]
+            assert responses["401"] == {"$ref": "#/components/responses/ClientKeyRequired"}, (method, path)
+            assert responses["429"] == {"$ref": "#/components/responses/TooManyRequests"}, (method, path)
+
+
 def test_limits_formats_and_tables_are_the_codes():
     document = spec()
     parameters = document["components"]["parameters"]
@@ -344,6 +360,7 @@ def test_real_answers_fit_the_documented_schemas(make_app):
     assert region["sigungu"]["name"] == "중구"
     call("GET", "/v1/regions/lookup?lat=36.0&lon=125.0", 404)  # the Yellow Sea
     call("GET", "/v1/regions/lookup?lon=126.978", 400, parameter="lat")
+    walk_clients(call)
 
     # Corrections, each a new version: v3 moves a pin, v4 revokes, v5 restores, v6 clears the override.
     call("PATCH", "/admin/v1/stores/A-1", 200, json={"lat": 37.567, "lon": 126.992, "reason": "현장 확인"})
@@ -391,3 +408,34 @@ def test_real_answers_fit_the_documented_schemas(make_app):
 
     assert not contract.failures, "answers that do not fit the document:\n" + "\n".join(contract.failures[:30])
     assert operations(contract.document) - contract.exercised == set(), "operations the walk never called"
+
+
+def walk_clients(call: Caller) -> None:
+    """Client keys: made, used, limited, rotated and revoked."""
+    near = "/v1/stores/nearby?lat=37.5704&lon=126.9910"
+    made = call("POST", "/admin/v1/clients", 201, json={"name": "원내비", "rate": "2/minute"}).get_json()
+    call("POST", "/admin/v1/clients", 400, parameter="rate", json={"name": "원내비", "rate": "often"})
+    call("POST", "/admin/v1/clients", 403, token=READER_TOKEN, json={"name": "원내비", "rate": "2/minute"})
+    call("POST", "/admin/v1/clients", 413, data=b'{"name": "' + b"x" * 70_000 + b'"}',
+         content_type="application/json")
+    keyed = {"X-API-Key": made["key"]}
+    assert call("GET", near, 200, headers=keyed).headers["RateLimit-Remaining"] == "1"
+    call("GET", "/v1/stores/A-3", 200, headers=keyed)
+    call("GET", near, 429, headers=keyed)
+    call("GET", near, 401, headers={"X-API-Key": "np_unknown"})
+    call("GET", f"{near}&api_key={made['key']}", 400, parameter="api_key")
+    listed = call("GET", "/admin/v1/clients", 200)
+    call("GET", "/admin/v1/clients", 304, headers={"If-None-Match": listed.headers["ETag"]})
+    call("GET", f"/admin/v1/clients/{made['id']}", 200)
+    call("GET", "/admin/v1/clients/999", 404)
+    call("PATCH", f"/admin/v1/clients/{made['id']}", 200, json={"rate": "600/minute"})
+    call("PATCH", f"/admin/v1/clients/{made['id']}", 400, parameter="rate", json={"rate": ""})
+    call("PATCH", "/admin/v1/clients/999", 404, json={"rate": "600/minute"})
+    rotated = call("POST", f"/admin/v1/clients/{made['id']}/rotate", 200).get_json()
+    call("POST", "/admin/v1/clients/999/rotate", 404)
+    assert call("GET", near, 200, headers={"X-API-Key": rotated["key"]}).headers["RateLimit-Limit"] == "600"
+    call("POST", f"/admin/v1/clients/{made['id']}/revoke", 200)
+    call("POST", f"/admin/v1/clients/{made['id']}/revoke", 409)
+    call("PATCH", f"/admin/v1/clients/{made['id']}", 409, json={"rate": "1/minute"})
+    call("POST", f"/admin/v1/clients/{made['id']}/rotate", 403, token=READER_TOKEN)
+    call("POST", "/admin/v1/clients/999/revoke", 404)

@@ -11,9 +11,10 @@ import { cancelMove, loadReview, resetSelection, revokeShop, saveMove } from "./
 import { jumpToDistrict } from "./map.js";
 import { loadVersions, showDiff } from "./versions.js";
 import { loadAudit } from "./audit.js";
+import { createClient, loadClients } from "./clients.js";
 
 const TOKEN_KEY = "navplugin.adminToken";
-const TAB_LOADERS = { review: loadReview, versions: loadVersions, audit: () => loadAudit(true) };
+const TAB_LOADERS = { review: loadReview, versions: loadVersions, clients: loadClients, audit: () => loadAudit(true) };
 
 async function signIn(token) {
   session.token = token;
@@ -71,5 +72,6 @@ $("pin-cancel").addEventListener("click", cancelMove);
 $("district-form").addEventListener("submit", jumpToDistrict);
 $("diff-form").addEventListener("submit", showDiff);
 $("audit-more").addEventListener("click", () => loadAudit(false));
+$("client-form").addEventListener("submit", createClient);
 const saved = sessionStorage.getItem(TOKEN_KEY);
 if (saved) signIn(saved);
