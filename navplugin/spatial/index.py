@@ -19,6 +19,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ..model import QueryResult, Store
+from .clusters import ClusterPyramid
 from .geodesy import arc_from_chord, bearings, chord_for_arc, ecef_array, ecef_point
 
 LOGGER = logging.getLogger(__name__)
@@ -226,6 +227,21 @@ class StoreIndex:
                                 time.perf_counter() - started)
         return tree
 
+    @property
+    def clusters(self) -> ClusterPyramid:
+        """The shops by vector tile and grid cell at every zoom (``spatial.clusters``), built once per index."""
+        pyramid = self.__dict__.get("_clusters")
+        if pyramid is None:
+            with _METRIC_LOCK:
+                pyramid = self.__dict__.get("_clusters")
+                if pyramid is None:
+                    pyramid = ClusterPyramid(self.lon, self.lat)
+                    pyramid.levels()
+                    self.__dict__["_clusters"] = pyramid
+                    LOGGER.info("tile clusters of %s stores built in %.2f s", len(pyramid),
+                                pyramid.build_seconds + pyramid.levels_seconds)
+        return pyramid
+
     def category_mask(self, category: str | None) -> np.ndarray | None:
         """Which stores have ``category``, as a read-only boolean mask over ``stores``.
 
@@ -297,6 +313,7 @@ class IndexHolder:
             index = StoreIndex(list(loaded), version)
             index.activated_at = self._activated_at() if self._activated_at is not None else None
             index.tree_5179  # the along-route tree, built here rather than in the first route request
+            index.clusters  # the vector tiles' clusters (0.2 s at 1,000,000 shops), likewise
             if self._prepare is not None:
                 self._prepare(index)
             self._index = index  # a single reference assignment: readers see old or new, whole

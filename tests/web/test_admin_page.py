@@ -70,7 +70,9 @@ def test_page_is_served_without_a_token_in_korean(client) -> None:
 def test_page_loads_only_its_own_files(client) -> None:
     """No CDN: every script and stylesheet is on this server, and the policy forbids any other origin."""
     assets = _assets(client)
-    assert assets.scripts == ["/admin/static/vendor/leaflet/leaflet.js", "/admin/static/admin/main.js"]
+    assert assets.scripts == ["/admin/static/vendor/leaflet/leaflet.js",
+                              "/admin/static/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.js",
+                              "/admin/static/admin/main.js"]
     assert assets.stylesheets == ["/admin/static/vendor/leaflet/leaflet.css", "/admin/static/admin.css"]
     assert assets.inline_scripts == 0
     policy = client.get("/admin/").headers["Content-Security-Policy"]

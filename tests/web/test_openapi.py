@@ -360,6 +360,7 @@ def test_real_answers_fit_the_documented_schemas(make_app):
     assert region["sigungu"]["name"] == "중구"
     call("GET", "/v1/regions/lookup?lat=36.0&lon=125.0", 404)  # the Yellow Sea
     call("GET", "/v1/regions/lookup?lon=126.978", 400, parameter="lat")
+    walk_tiles(call)
     walk_clients(call)
 
     # Corrections, each a new version: v3 moves a pin, v4 revokes, v5 restores, v6 clears the override.
@@ -408,6 +409,23 @@ def test_real_answers_fit_the_documented_schemas(make_app):
 
     assert not contract.failures, "answers that do not fit the document:\n" + "\n".join(contract.failures[:30])
     assert operations(contract.document) - contract.exercised == set(), "operations the walk never called"
+
+
+def walk_tiles(call: Caller) -> None:
+    """Vector tiles of the live list."""
+    import mapbox_vector_tile
+
+    # the z 12 tile of 을지로/종로, where A-1..A-4 are: four shops in one tile
+    seoul = "/v1/tiles/12/3492/1586.mvt"
+    tile = call("GET", seoul, 200)
+    assert tile.mimetype == "application/vnd.mapbox-vector-tile"
+    features = mapbox_vector_tile.decode(tile.get_data())["stores"]["features"]
+    assert sum(feature["properties"].get("point_count", 1) for feature in features) == 4
+    call("GET", seoul, 304, headers={"If-None-Match": tile.headers["ETag"]})
+    assert call("GET", "/v1/tiles/5/0/0.mvt", 200).get_data() == b""  # no shops there: an empty tile
+    call("GET", "/v1/tiles/5/abc/0.mvt", 400, parameter="x")
+    call("GET", "/v1/tiles/19/0/0.mvt", 404, parameter="z")
+    call("GET", "/v1/tiles/5/0/32.mvt", 404, parameter="y")
 
 
 def walk_clients(call: Caller) -> None:
