@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, admin_page, clients, errors, health, middleware, navigation, openapi, params, sync, tiles
+from . import admin, admin_page, clients, errors, health, middleware, navigation, ogc, openapi, params, sync, tiles
 
 
 def init_app(app: Flask) -> None:
@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health.blueprint)
     app.register_blueprint(navigation.blueprint)
     app.register_blueprint(tiles.blueprint)
+    app.register_blueprint(ogc.blueprint)
     app.register_blueprint(sync.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(admin_page.blueprint)

@@ -361,6 +361,7 @@ def test_real_answers_fit_the_documented_schemas(make_app):
     call("GET", "/v1/regions/lookup?lat=36.0&lon=125.0", 404)  # the Yellow Sea
     call("GET", "/v1/regions/lookup?lon=126.978", 400, parameter="lat")
     walk_tiles(call)
+    walk_ogc(call)
     walk_clients(call)
 
     # Corrections, each a new version: v3 moves a pin, v4 revokes, v5 restores, v6 clears the override.
@@ -426,6 +427,55 @@ def walk_tiles(call: Caller) -> None:
     call("GET", "/v1/tiles/5/abc/0.mvt", 400, parameter="x")
     call("GET", "/v1/tiles/19/0/0.mvt", 404, parameter="z")
     call("GET", "/v1/tiles/5/0/32.mvt", 404, parameter="y")
+
+
+def walk_ogc(call: Caller) -> None:
+    """The OGC API - Features service under /ogc."""
+    utmk = "http://www.opengis.net/def/crs/EPSG/0/5179"
+    landing = call("GET", "/ogc/", 200)
+    assert {link["rel"] for link in landing.get_json()["links"]} >= {"self", "service-desc", "conformance", "data"}
+    call("GET", "/ogc/", 304, headers={"If-None-Match": landing.headers["ETag"]})
+    call("GET", "/ogc/", 200, headers={"Accept": "text/html"})
+    call("GET", "/ogc/?f=xml", 400, parameter="f")
+    call("GET", "/ogc/conformance", 200)
+    call("GET", "/ogc/conformance?f=html", 200)
+    call("GET", "/ogc/conformance?service=WFS", 400, parameter="service")
+    call("GET", "/ogc/collections", 200)
+    call("GET", "/ogc/collections?f=html", 200)
+    call("GET", "/ogc/collections?limit=1", 400, parameter="limit")
+    collection = call("GET", "/ogc/collections/stores", 200)
+    call("GET", "/ogc/collections/stores", 304, headers={"If-None-Match": collection.headers["ETag"]})
+    call("GET", "/ogc/collections/stores?f=html", 200)
+    call("GET", "/ogc/collections/stores?f=pdf", 400, parameter="f")
+    call("GET", "/ogc/collections/shops", 404)
+
+    page = call("GET", "/ogc/collections/stores/items?limit=3", 200)
+    body = page.get_json(force=True)
+    assert (body["numberMatched"], body["numberReturned"]) == (4, 3)
+    assert [feature["id"] for feature in body["features"]] == ["A-1", "A-2", "A-3"]
+    nexts = [link["href"] for link in body["links"] if link["rel"] == "next"]
+    last = call("GET", nexts[0], 200).get_json(force=True)
+    assert [feature["id"] for feature in last["features"]] == ["A-4"]
+    call("GET", "/ogc/collections/stores/items?limit=3", 304, headers={"If-None-Match": page.headers["ETag"]})
+    projected = call("GET", f"/ogc/collections/stores/items?crs={utmk}&bbox-crs={utmk}"
+                            "&bbox=1951000,954000,1953000,956000&limit=20000", 200)
+    assert projected.headers["Content-Crs"] == f"<{utmk}>" and projected.get_json(force=True)["numberMatched"] >= 1
+    call("GET", "/ogc/collections/stores/items?bbox=126.95,37.54,127.02,37.60&datetime=2026-01-01T00:00:00Z/..", 200)
+    call("GET", "/ogc/collections/stores/items?limit=2", 200, headers={"Accept": "text/html"})
+    call("GET", "/ogc/collections/stores/items?limit=0", 400, parameter="limit")
+    call("GET", "/ogc/collections/stores/items?bbox=126.95,37.54,127.02", 400, parameter="bbox")
+    call("GET", "/ogc/collections/stores/items?crs=EPSG:4326", 400, parameter="crs")
+    call("GET", "/ogc/collections/stores/items?datetime=yesterday", 400, parameter="datetime")
+    call("GET", "/ogc/collections/stores/items?category=x", 400, parameter="category")
+    call("GET", "/ogc/collections/shops/items", 404)
+
+    item = call("GET", "/ogc/collections/stores/items/A-1", 200)
+    assert item.get_json(force=True)["properties"]["name"] == "을지면옥"
+    call("GET", "/ogc/collections/stores/items/A-1", 304, headers={"If-None-Match": item.headers["ETag"]})
+    call("GET", f"/ogc/collections/stores/items/A-2?crs={utmk}", 200)
+    call("GET", "/ogc/collections/stores/items/A-2?f=html", 200)
+    call("GET", "/ogc/collections/stores/items/A-2?crs=utmk", 400, parameter="crs")
+    call("GET", "/ogc/collections/stores/items/no-such-shop", 404)
 
 
 def walk_clients(call: Caller) -> None:
