@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -88,11 +87,11 @@ def in_process(directory: Path, calls: int, redis_url: str | None) -> list[tuple
         keys = ClientKeys(repository, storage)
         keys.refresh()
         found = keys.authenticate(key)
-        rows.append((f"keys.authenticate (SHA-256 + lookup)", _per_call_us(lambda: keys.authenticate(key), calls)))
+        rows.append(("keys.authenticate (SHA-256 + lookup)", _per_call_us(lambda: keys.authenticate(key), calls)))
         rows.append((f"keys.admit, quota in {label}", _per_call_us(lambda: keys.admit(found), calls)))
         off = ClientGate(answer_at_once, _Service(keys, False))
         on = ClientGate(answer_at_once, _Service(keys, True))
-        rows.append((f"gate, keys off, no key", _per_call_us(lambda: _drain(off, environ_anonymous), calls)))
+        rows.append(("gate, keys off, no key", _per_call_us(lambda: _drain(off, environ_anonymous), calls)))
         rows.append((f"gate, keys required, quota in {label}", _per_call_us(lambda: _drain(on, environ_keyed), calls)))
     repository.dispose()
     rows = list(dict(rows).items())  # authenticate and "keys off" are the same with either storage

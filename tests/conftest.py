@@ -165,3 +165,17 @@ def runner(app):
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture(scope="session")
+def ogrinfo() -> str:
+    """GDAL's ``ogrinfo``, the independent reader of our formats; skipped when missing (a failure in CI)."""
+    import shutil
+
+    found = shutil.which("ogrinfo")
+    if found is None:
+        message = "ogrinfo (GDAL) is not installed: apt-get install gdal-bin"
+        if os.environ.get("NAVPLUGIN_TEST_REQUIRE_GDAL") == "1":
+            pytest.fail(message + " (NAVPLUGIN_TEST_REQUIRE_GDAL=1)")
+        pytest.skip(message)
+    return found

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,8 +16,6 @@ import pytest
 from navplugin.formats import FORMATS
 from navplugin.model import QueryResult, Store
 
-OGRINFO = shutil.which("ogrinfo")
-REQUIRE_GDAL = os.environ.get("NAVPLUGIN_TEST_REQUIRE_GDAL") == "1"
 
 NAMES = ['Tom & Jerry <Café> "quoted" \'single\' 🍜', "=SUM(A1:A9) 떡집", "백년 국밥 & 냉면"]
 POINTS = [(126.9780123, 37.5665321), (129.0756416, 35.1795543), (127.1234567, 36.7654321)]
@@ -33,16 +30,6 @@ DRIVERS = {
     "gpx": ("GPX", "name", "waypoints"),
     "kml": ("LIBKML|KML", "Name", None),
 }
-
-
-@pytest.fixture(scope="module")
-def ogrinfo() -> str:
-    if OGRINFO is None:
-        message = "ogrinfo (GDAL) is not installed: apt-get install gdal-bin"
-        if REQUIRE_GDAL:
-            pytest.fail(message + " (NAVPLUGIN_TEST_REQUIRE_GDAL=1)")
-        pytest.skip(message)
-    return OGRINFO
 
 
 def _run(ogrinfo: str, *args: str) -> str:

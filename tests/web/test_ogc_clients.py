@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import urllib.request
 
@@ -28,8 +27,6 @@ from navplugin.ogc import CRS84, EPSG_5179, EPSG_5186
 from tests.web.live_server import LiveServer
 from tests.web.test_ogc import ADMIN, ODD_IDS, serve_shops, shop_rows
 
-OGRINFO = shutil.which("ogrinfo")
-REQUIRE_GDAL = os.environ.get("NAVPLUGIN_TEST_REQUIRE_GDAL") == "1"
 SHOP_COUNT = len(shop_rows())
 
 
@@ -103,14 +100,9 @@ def test_owslib_reads_one_shop_and_reports_a_missing_one(server):
 
 # -- GDAL ----------------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def gdal() -> str:
-    if OGRINFO is None:
-        message = "ogrinfo (GDAL) is not installed: apt-get install gdal-bin"
-        if REQUIRE_GDAL:
-            pytest.fail(message + " (NAVPLUGIN_TEST_REQUIRE_GDAL=1)")
-        pytest.skip(message)
-    return OGRINFO
+@pytest.fixture
+def gdal(ogrinfo) -> str:
+    return ogrinfo
 
 
 def _run(*command: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Sequence
@@ -31,8 +30,6 @@ from navplugin.spatial.index import StoreIndex
 from tests.helpers import GOOD_CSV, NEW_CSV, assert_problem, upload
 
 EXTENT = 4096
-OGRINFO = shutil.which("ogrinfo")
-REQUIRE_GDAL = os.environ.get("NAVPLUGIN_TEST_REQUIRE_GDAL") == "1"
 HALF_WORLD_M = 20037508.342789244  # EPSG:3857's half width, as GDAL georeferences a tile
 
 
@@ -219,13 +216,8 @@ def test_cluster_counts_at_low_zoom_add_up_to_the_live_list(sample_app):
         assert counted == live, z
 
 
-def test_gdal_reads_the_tiles_as_the_live_list(sample_app, tmp_path):
+def test_gdal_reads_the_tiles_as_the_live_list(sample_app, tmp_path, ogrinfo):
     """GDAL's MVT driver (C++, the reader GIS tools use) opens the served tiles as a z/x/y tree."""
-    if OGRINFO is None:
-        message = "ogrinfo (GDAL) is not installed: apt-get install gdal-bin"
-        if REQUIRE_GDAL:
-            pytest.fail(message + " (NAVPLUGIN_TEST_REQUIRE_GDAL=1)")
-        pytest.skip(message)
     client = sample_app.test_client()
     shops = {shop["id"]: shop for shop in live_shops(client)}
     for z in (MIN_ZOOM, MAX_ZOOM):
@@ -234,7 +226,7 @@ def test_gdal_reads_the_tiles_as_the_live_list(sample_app, tmp_path):
             (tmp_path / str(z) / str(x) / f"{y}.pbf").write_bytes(client.get(f"/v1/tiles/{z}/{x}/{y}.mvt").get_data())
 
     def features(z: int) -> list[dict]:
-        completed = subprocess.run([OGRINFO, "-ro", "-al", "-q", "-oo", "CLIP=NO", str(tmp_path / str(z))],
+        completed = subprocess.run([ogrinfo, "-ro", "-al", "-q", "-oo", "CLIP=NO", str(tmp_path / str(z))],
                                    capture_output=True, timeout=120, check=False, env={**os.environ, "LC_ALL": "C.UTF-8"})
         assert completed.returncode == 0, completed.stderr.decode("utf-8", "replace")
         found = []
