@@ -2,6 +2,13 @@
 
 The queries arrive as values (``NearbyQuery``, ``ViewportQuery``, ...)
 already checked by ``web.params``; nothing here reads request text.
+
+Text (``SearchQuery``, and ``text`` on nearby, viewport and along-route) is
+matched by ``navplugin.search`` over the index's text index (``StoreIndex.text``).
+A list narrowed by text holds exactly the shops ``search`` would find, in the
+list's own order: the text gives candidates first (never "the nearest k, then
+filtered", which misses matches past the first k), and each is confirmed in
+the list's order only until the page is full.
 """
 from __future__ import annotations
 
@@ -17,11 +24,20 @@ from .errors import NotFound
 from .model import QueryResult, Region, Store
 from .spatial import route as corridor
 from .spatial.crs import project
-from .spatial.index import StoreIndex, category_key
+from .search import Matcher, contains
+from .spatial.geodesy import arc_from_chord, bearings, chord_for_arc, ecef_point
+from .spatial.index import Picked, StoreIndex, category_key, project_5179
 
 # Viewports: South Korea's extent, and the largest map view a client may ask for at once.
 KOREA_EXTENT = (124.0, 32.8, 132.2, 39.0)
 MAX_BBOX_DEGREES = 2.0
+# Text: a search pages through its best 1,000 shops at most; nearby measures up to this many text
+# candidates directly (more: nearest first from the KD-tree); along a route, up to this many
+# candidates get an index of their own (more: the corridor search, then the text).
+SEARCH_MAX_RESULTS = 1000
+ANY_DISTANCE_M = 20_000_000.0  # half the earth's circumference: a radius that leaves no shop out
+NEARBY_DIRECT_MAX = 50_000
+ROUTE_SUBSET_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +47,7 @@ class NearbyQuery:
     radius_m: float
     limit: int
     category: str | None
+    text: str | None = None  # only shops matching it (``search``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +59,7 @@ class ViewportQuery:
     limit: int
     after_id: str | None  # the page starts after this shop id (decoded from the cursor)
     category: str | None
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +74,19 @@ class RouteQuery:
     width_m: float
     limit: int
     category: str | None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """Shops by name, 업종 or address; nearest first within each match tier when a position is given."""
+
+    text: str
+    limit: int
+    offset: int = 0  # how many of the best hits earlier pages showed (decoded from the cursor)
+    lat: float | None = None
+    lon: float | None = None
+    category: str | None = None
 
 
 def with_coordinates(result: QueryResult, crs: str | None) -> QueryResult:
@@ -68,8 +99,109 @@ def with_coordinates(result: QueryResult, crs: str | None) -> QueryResult:
 
 
 def nearby(index: StoreIndex, query: NearbyQuery) -> QueryResult:
-    return index.nearby(lat=query.lat, lon=query.lon, radius_m=query.radius_m, limit=query.limit,
-                        category=query.category)
+    if query.text is None:
+        return index.nearby(lat=query.lat, lon=query.lon, radius_m=query.radius_m, limit=query.limit,
+                            category=query.category)
+    positions, distances = _nearest_matching(index, query, Matcher(index.text, query.text))
+    if not positions:
+        return QueryResult(index.version, (), {"distance_m": (), "bearing_deg": ()})
+    azimuths = bearings(query.lon, query.lat, ecef_point(query.lon, query.lat), index.xyz[positions])
+    return QueryResult(index.version, Picked(index.stores, positions),
+                       {"distance_m": distances, "bearing_deg": azimuths.tolist()})
+
+
+def _nearest_matching(index: StoreIndex, query: NearbyQuery, matcher: Matcher) -> tuple[list[int], list[float]]:
+    """Positions and distances of the nearest ``limit`` shops within the radius that match the text.
+
+    Few text candidates (the usual case) are measured directly; many (a text that matches
+    most shops) are read nearest first from the KD-tree, in growing batches, and kept if they
+    are candidates, until ``limit`` are confirmed or the radius is exhausted.
+    """
+    found = matcher.every_candidate()
+    if query.category is not None:
+        mask = index.category_mask(query.category)
+        found = found if mask is None else found[mask[found]]
+    origin = ecef_point(query.lon, query.lat)
+    if found.size <= NEARBY_DIRECT_MAX:
+        chords = np.linalg.norm(index.xyz[found] - origin, axis=1)
+        inside = chords < chord_for_arc(query.radius_m)  # as the KD-tree's bound: strictly inside
+        found, chords = found[inside], chords[inside]
+        order = np.lexsort((found, chords))
+        kept = order[_first_matching(matcher, found[order].tolist(), query.limit)]
+        return found[kept].tolist(), arc_from_chord(chords[kept]).tolist()
+    wanted = np.zeros(len(index), dtype=bool)
+    wanted[found] = True
+    known: dict[int, bool] = {}
+    batch = min(len(index), max(4 * query.limit, 256))
+    while True:
+        deadline.check()
+        positions, distances, _origin = index.nearest(lon=query.lon, lat=query.lat, radius_m=query.radius_m,
+                                                      limit=batch, category=query.category)
+        exhausted = len(positions) < batch or batch >= len(index)
+        candidate = wanted[positions]
+        positions, distances = positions[candidate], distances[candidate]
+        kept = _first_matching(matcher, positions.tolist(), query.limit, known)
+        if len(kept) == query.limit or exhausted:
+            return positions[kept].tolist(), distances[kept].tolist()
+        batch = min(batch * 4, len(index))
+
+
+def _first_matching(matcher: Matcher, positions: list[int], count: int,
+                    known: dict[int, bool] | None = None) -> list[int]:
+    """Indices (into ``positions``) of the first ``count`` shops that match: each checked in turn."""
+    kept: list[int] = []
+    for i, position in enumerate(positions):
+        matched = known.get(position) if known is not None else None
+        if matched is None:
+            matched = matcher.matches(position)
+            if known is not None:
+                known[position] = matched
+        if matched:
+            kept.append(i)
+            if len(kept) == count:
+                break
+    return kept
+
+
+def search(index: StoreIndex, query: SearchQuery) -> QueryResult:
+    """Shops matching ``query.text``, best match tier first (``search.match``); within a tier the
+    nearest first when a position is given, else by name. ``match_tier`` (1 = exact name ... 7 = one
+    typo) is each hit's tier; with a position, ``distance_m`` and ``bearing_deg`` as nearby's."""
+    text = index.text
+    origin = None if query.lat is None or query.lon is None else ecef_point(query.lon, query.lat)
+    allowed = index.category_mask(query.category) if query.category is not None else None
+    end = min(query.offset + query.limit, SEARCH_MAX_RESULTS)
+    if origin is None:
+        order = text.name_rank.__getitem__
+    else:
+        shift = max(1, len(index).bit_length())
+
+        def order(positions: np.ndarray) -> np.ndarray:  # nearest first (to the millimetre), then by name
+            chords = np.linalg.norm(index.xyz[positions] - origin, axis=1)
+            return (np.rint(chords * 1000).astype(np.int64) << shift) | text.name_rank[positions]
+
+    def nearest(count: int) -> tuple[np.ndarray, np.ndarray]:
+        positions, distances, _origin = index.nearest(lon=query.lon, lat=query.lat, radius_m=ANY_DISTANCE_M,
+                                                      limit=count)
+        return positions, distances
+
+    hits, tiers = Matcher(text, query.text).ranked(order, allowed, end + 1,
+                                                   nearest if origin is not None else None)
+    page = hits[query.offset:end]
+    measures: dict[str, Any] = {}
+    if origin is not None:
+        targets = index.xyz[page] if page else np.empty((0, 3))
+        measures["distance_m"] = arc_from_chord(np.linalg.norm(targets - origin, axis=1)).tolist()
+        measures["bearing_deg"] = bearings(query.lon, query.lat, origin, targets).tolist() if page else []
+    measures["match_tier"] = [tier + 1 for tier in tiers[query.offset:end]]
+    more = len(hits) > end and end < SEARCH_MAX_RESULTS
+    return QueryResult(index.version, Picked(index.stores, page), measures,
+                       encode_search_cursor(end) if more else None)
+
+
+def encode_search_cursor(offset: int) -> str:
+    """A search page's ``next_cursor``: how many of the best hits the pages so far showed."""
+    return encode_cursor(f"@{offset}")
 
 
 def store_detail(index: StoreIndex, store_id: str) -> Store:
@@ -95,6 +227,10 @@ def viewport(index: StoreIndex, query: ViewportQuery) -> QueryResult:
     """Shops in the box in id order, a page at a time: ids, unlike positions, survive a new version."""
     positions = index.in_bbox(query.min_lon, query.min_lat, query.max_lon, query.max_lat, query.category,
                               after_id=query.after_id)
+    if query.text is not None:
+        matcher = Matcher(index.text, query.text)
+        positions = positions[contains(matcher.every_candidate(), positions, len(index))]
+        positions = positions[_first_matching(matcher, positions.tolist(), query.limit + 1)]
     page = positions[:query.limit]
     stores = [index.stores[p] for p in page.tolist()]
     next_cursor = encode_cursor(stores[-1].id) if len(positions) > query.limit else None
@@ -115,5 +251,43 @@ def export(index: StoreIndex, query: ExportQuery) -> QueryResult:
 
 def along_route(index: StoreIndex, query: RouteQuery) -> QueryResult:
     """Shops along the route; the request's deadline is checked between chunks of the search."""
-    return corridor.along_route(index, query.route, width_m=query.width_m, limit=query.limit,
-                                category=query.category, check=deadline.check)
+    if query.text is None:
+        return corridor.along_route(index, query.route, width_m=query.width_m, limit=query.limit,
+                                    category=query.category, check=deadline.check)
+    matcher = Matcher(index.text, query.text)
+    found = matcher.every_candidate()
+    if found.size > ROUTE_SUBSET_MAX:
+        return _along_route_then_text(index, query, matcher, found)
+    # Few candidates: those near the route that match get a small index of their own.
+    x, y = project_5179(query.route[:, 0], query.route[:, 1])
+    reach = query.width_m * 1.01 + 1.0  # the corridor is measured in these metres; a margin for rounding
+    xy = index.xy_5179[found]
+    near = ((xy[:, 0] >= x.min() - reach) & (xy[:, 0] <= x.max() + reach)
+            & (xy[:, 1] >= y.min() - reach) & (xy[:, 1] <= y.max() + reach))
+    matching = [position for position in found[near].tolist() if matcher.matches(position)]
+    if not matching:
+        corridor.corridor(query.route, query.width_m)  # the route is still checked, as without text
+        return QueryResult(index.version, (), {"distance_along_m": [], "offset_m": []})
+    return corridor.along_route(index.subset(np.asarray(matching)), query.route, width_m=query.width_m,
+                                limit=query.limit, category=query.category, check=deadline.check)
+
+
+def _along_route_then_text(index: StoreIndex, query: RouteQuery, matcher: Matcher,
+                           found: np.ndarray) -> QueryResult:
+    """A text that many shops match: the first shops along the route, in growing batches, kept if they
+    match, until ``limit`` match or the corridor is exhausted (bounded by the corridor search's own limits)."""
+    wanted = np.zeros(len(index), dtype=bool)
+    wanted[found] = True
+    known: dict[int, bool] = {}
+    batch = max(4 * query.limit, 256)
+    while True:
+        result = corridor.along_route(index, query.route, width_m=query.width_m, limit=batch,
+                                      category=query.category, check=deadline.check)
+        positions = [index.by_id[store.id] for store in result.stores]
+        candidates = [i for i, position in enumerate(positions) if wanted[position]]
+        kept = [candidates[i] for i in _first_matching(matcher, [positions[i] for i in candidates],
+                                                       query.limit, known)]
+        if len(kept) == query.limit or len(result) < batch or batch >= len(index):
+            return QueryResult(index.version, [result.stores[i] for i in kept],
+                               {name: [values[i] for i in kept] for name, values in result.measures.items()})
+        batch = min(batch * 4, len(index))

@@ -124,9 +124,9 @@ def new_version() -> None:
 
 
 # How each measure is written: distances to the centimetre, bearings to a tenth of a degree,
-# projected coordinates to the millimetre.
+# projected coordinates to the millimetre, a search hit's match tier (1 = exact name ... 7 = one typo) whole.
 MEASURE_FORMATS = {"distance_m": "%.2f", "bearing_deg": "%.1f", "distance_along_m": "%.2f", "offset_m": "%.2f",
-                   "x": "%.3f", "y": "%.3f"}
+                   "x": "%.3f", "y": "%.3f", "match_tier": "%d"}
 
 
 def item_template(result: QueryResult, opening: str, closing: str) -> tuple[str, list[Sequence[float]]]:

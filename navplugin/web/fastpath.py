@@ -8,7 +8,9 @@ exactly what the Flask view answers, because it calls the same parser, use
 case and response functions (``params.nearby``, ``query.nearby``,
 ``responses.list_answer``, ``errors.navplugin_problem``); anything else goes
 on to Flask. ``tests/web/test_fastpath.py`` compares the two byte for byte,
-and every other test of nearby runs through this layer.
+and every other test of nearby runs through this layer. A plain ``q`` (ASCII
+text, say ``q=pnb``) is parsed and matched here by those same functions; a
+Korean one arrives percent-encoded and goes through Flask.
 """
 from __future__ import annotations
 

@@ -21,6 +21,18 @@ def nearby() -> Response:
     return list_response(query.nearby(svc.index(), params.nearby(args, svc.settings)), args=args)
 
 
+@blueprint.get("/stores/search")
+def search() -> Response:
+    """Shops by name, 업종 or address (``q``), best match first; pages follow ``next``."""
+    svc = service()
+    args = params.query_args()
+    result = query.search(svc.index(), params.search(args, svc.settings))
+    next_url = None
+    if result.next_cursor is not None:
+        next_url = url_for(".search", _external=True, **{**request.args.to_dict(), "cursor": result.next_cursor})
+    return list_response(result, next_url=next_url, args=args)
+
+
 @blueprint.get("/stores")
 def viewport() -> Response:
     svc = service()
@@ -34,6 +46,7 @@ def viewport() -> Response:
 @blueprint.post("/stores/along-route")
 def along_route() -> Response:
     svc = service()
+    params.text_in_query_string(request.args)
     route = params.route_query(params.json_body(ROUTE_MAX_BODY_BYTES), svc.settings)
     return list_response(query.along_route(svc.index(), route), cacheable_answer=False)
 

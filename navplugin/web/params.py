@@ -24,6 +24,7 @@ from .. import query
 from ..errors import BadParameter, NotFound, PayloadTooLarge
 from ..ingest.validate import FIRST_FOUNDED_YEAR, LAT_RANGE, LON_RANGE, this_year
 from ..model import SHOP_FIELDS
+from ..search.hangul import normalize
 from ..spatial.crs import CRS_NAMES, normalize_crs, unproject
 from .polyline import PRECISIONS, decode_polyline
 from ..spatial.route import checked_route
@@ -235,7 +236,70 @@ def nearby(args: Mapping[str, str], settings: Mapping[str, Any]) -> query.Nearby
         radius_m=number(args, "radius", 1, settings["NEARBY_MAX_RADIUS_M"], default=settings["NEARBY_DEFAULT_RADIUS_M"]),
         limit=_limit(args, settings),
         category=text(args, "category"),
+        text=search_text(args),
     )
+
+
+# -- text: ``q`` of search, and of nearby, viewport and along-route ------------------------------
+
+MAX_QUERY_LENGTH = 100  # characters of ``q``: a shop name with its branch and district is far shorter
+
+
+def search_text(args: Mapping[str, str], required: bool = False) -> str | None:
+    """``q``: what shops are searched or narrowed by (name, 업종, address), the same on every endpoint.
+
+    At most ``MAX_QUERY_LENGTH`` characters, with at least one letter or digit (spaces and
+    punctuation alone match nothing); control characters are refused. Absent: None,
+    or an error when ``required``.
+    """
+    raw = args.get("q")
+    rule = (f"Parameter 'q' must be the text to search for: 1 to {MAX_QUERY_LENGTH} characters "
+            "with at least one letter or digit")
+    if raw is None:
+        if required:
+            raise BadParameter("q", f"{rule}; it is required")
+        return None
+    if not isinstance(raw, str):
+        raise BadParameter("q", f"{rule}, got {type(raw).__name__}")
+    value = raw.strip()
+    if _CONTROL.search(value):
+        raise BadParameter("q", "Parameter 'q' must not contain control characters")
+    if len(value) > MAX_QUERY_LENGTH:
+        raise BadParameter("q", f"{rule}, got {len(value)} characters")
+    if not normalize(value):
+        raise BadParameter("q", f"{rule}, got {_shown(raw)}")
+    return value
+
+
+def search(args: Mapping[str, str], settings: Mapping[str, Any]) -> query.SearchQuery:
+    """``GET /v1/stores/search``: ``q``, an optional position (``lat``/``lon`` or ``x``/``y``/``crs``),
+    ``limit``, ``cursor`` (a previous page's) and ``category``."""
+    text_query = search_text(args, required=True)
+    lat = lon = None
+    if any(text(args, name) is not None for name in ("lat", "lon", "x", "y")):
+        lat, lon = position(args)
+    cursor = text(args, "cursor")
+    return query.SearchQuery(text=text_query, limit=_limit(args, settings),
+                             offset=search_offset(cursor) if cursor else 0, lat=lat, lon=lon,
+                             category=text(args, "category"))
+
+
+_SEARCH_CURSOR = re.compile(r"@([0-9]{1,7})")
+
+
+def search_offset(cursor: str) -> int:
+    """How many hits the pages before showed, from a search page's ``next_cursor``."""
+    found = _SEARCH_CURSOR.fullmatch(decode_cursor(cursor))
+    if found is None or not 0 < int(found.group(1)) < query.SEARCH_MAX_RESULTS:
+        raise BadParameter("cursor", "Parameter 'cursor' must be the next_cursor of a previous page of this search")
+    return int(found.group(1))
+
+
+def text_in_query_string(args: Mapping[str, str]) -> None:
+    """Along-route reads ``q`` from its JSON body, with ``width``, ``limit`` and ``category``: one in
+    the query string is refused rather than silently ignored."""
+    if "q" in args:
+        raise BadParameter("q", "Parameter 'q' of along-route goes in the JSON body, with width, limit and category")
 
 
 def decode_cursor(cursor: str) -> str:
@@ -268,7 +332,8 @@ def viewport(args: Mapping[str, str], settings: Mapping[str, Any]) -> query.View
                                    f"zoom in or use /v1/stores/export for everything")
     cursor = text(args, "cursor")
     return query.ViewportQuery(min_lon, min_lat, max_lon, max_lat, _limit(args, settings),
-                               decode_cursor(cursor) if cursor else None, text(args, "category"))
+                               decode_cursor(cursor) if cursor else None, text(args, "category"),
+                               search_text(args))
 
 
 def export(args: Mapping[str, str]) -> query.ExportQuery:
@@ -281,14 +346,15 @@ _ROUTE_KEYS = ("polyline", "geojson", "coordinates")
 
 
 def route_query(body: Any, settings: Mapping[str, Any]) -> query.RouteQuery:
-    """An along-route request body: the route, then ``width``, ``limit`` and ``category``."""
+    """An along-route request body: the route, then ``width``, ``limit``, ``category`` and ``q``."""
     if not isinstance(body, dict):
         raise BadParameter("body", "The request body must be a JSON object: {\"polyline\": ...} or {\"geojson\": ...} "
-                                   "or {\"coordinates\": [[lon, lat], ...]}, with width, limit, category")
+                                   "or {\"coordinates\": [[lon, lat], ...]}, with width, limit, category, q")
     # JSON numbers or strings, read by the query-string rules
     args = {name: str(body[name]) for name in ("width", "limit", "category") if body.get(name) is not None}
     width = number(args, "width", 1, settings["ROUTE_MAX_WIDTH_M"], default=settings["ROUTE_DEFAULT_WIDTH_M"])
-    return query.RouteQuery(route_lonlat(body), width, _limit(args, settings), text(args, "category"))
+    found = search_text({"q": body["q"]}) if body.get("q") is not None else None  # text only, as in a query string
+    return query.RouteQuery(route_lonlat(body), width, _limit(args, settings), text(args, "category"), found)
 
 
 def route_lonlat(body: Mapping[str, Any]) -> np.ndarray:

@@ -360,6 +360,7 @@ def test_real_answers_fit_the_documented_schemas(make_app):
     assert region["sigungu"]["name"] == "중구"
     call("GET", "/v1/regions/lookup?lat=36.0&lon=125.0", 404)  # the Yellow Sea
     call("GET", "/v1/regions/lookup?lon=126.978", 400, parameter="lat")
+    walk_search(call)
     walk_tiles(call)
     walk_ogc(call)
     walk_clients(call)
@@ -410,6 +411,44 @@ def test_real_answers_fit_the_documented_schemas(make_app):
 
     assert not contract.failures, "answers that do not fit the document:\n" + "\n".join(contract.failures[:30])
     assert operations(contract.document) - contract.exercised == set(), "operations the walk never called"
+
+
+def walk_search(call: Caller) -> None:
+    """Search by name, and ``q`` narrowing the other reads (the list of the walk above is live)."""
+    from urllib.parse import quote
+
+    def search(q: str, more: str = "") -> str:
+        return f"/v1/stores/search?q={quote(q)}{more}"
+
+    found = call("GET", search("이문 설농탕"), 200).get_json()
+    assert (found["items"][0]["id"], found["items"][0]["match_tier"]) == ("A-2", 1)
+    assert call("GET", search("ㅇㅈㅁㅇ"), 200).get_json()["items"][0]["id"] == "A-1"  # 초성 of 을지면옥
+    near = call("GET", search("면옥", "&lat=37.5704&lon=126.9910&crs=katec"), 200).get_json()["items"]
+    assert [item["id"] for item in near] == ["A-1"] and {"distance_m", "bearing_deg", "match_tier", "x"} <= set(near[0])
+    for fmt in FORMATS:
+        call("GET", search("서울", f"&format={fmt}"), 200)
+    etag = call("GET", search("필방"), 200).headers["ETag"]
+    call("GET", search("필방"), 304, headers={"If-None-Match": etag})
+    page = call("GET", search("서울", "&limit=1"), 200)  # every shop's address: four pages
+    assert page.headers["Link"] == f'<{page.get_json()["next"]}>; rel="next"'
+    call("GET", page.get_json()["next"], 200)
+    call("GET", "/v1/stores/search", 400, parameter="q")
+    call("GET", search("가" * 101), 400, parameter="q")
+    call("GET", search("?!"), 400, parameter="q")
+    call("GET", search("서울", "&limit=0"), 400, parameter="limit")
+    call("GET", search("서울", "&cursor=zzz"), 400, parameter="cursor")
+    call("GET", search("서울", "&lat=37.5"), 400, parameter="lon")
+
+    narrowed = call("GET", f"/v1/stores/nearby?lat=37.5704&lon=126.9910&q={quote('면옥')}", 200).get_json()
+    assert [item["id"] for item in narrowed["items"]] == ["A-1"]
+    call("GET", "/v1/stores/nearby?lat=37.5704&lon=126.9910&q=", 400, parameter="q")
+    narrowed = call("GET", f"/v1/stores?bbox=126.95,37.54,127.02,37.60&q={quote('필방')}", 200).get_json()
+    assert [item["id"] for item in narrowed["items"]] == ["A-3"]
+    route = {"coordinates": [[126.978, 37.566], [127.0, 37.575]], "width": 800}
+    narrowed = call("POST", "/v1/stores/along-route", 200, json={**route, "q": "설농탕"}).get_json()
+    assert [item["id"] for item in narrowed["items"]] == ["A-2"]
+    call("POST", f"/v1/stores/along-route?q={quote('설농탕')}", 400, parameter="q", json=route)
+    call("POST", "/v1/stores/along-route", 400, parameter="q", json={**route, "q": ""})
 
 
 def walk_tiles(call: Caller) -> None:
