@@ -1,8 +1,8 @@
 """Benchmark of Korean text search: text index build (time, memory) and query latency.
 
-    .venv/bin/python bench/search.py [--sizes 303,1000000] [--queries 2000] [--seed 7]
+    .venv/bin/python bench/search.py [--sizes 905,1000000] [--queries 2000] [--seed 7]
 
-Sizes: ``303`` is the real sample list (geodata/sample/certified_stores_2026.csv,
+Sizes: ``905`` is the real sample list (geodata/sample/certified_stores_2026.csv,
 placed by the offline geocoder); any other size is synthetic. ``bench/synthetic.py``
 names every shop ``백년<word> <n>호점``, far too uniform for text search (every
 name shares 백년 and 호점), so the synthetic shops here are built from the real
@@ -42,7 +42,7 @@ from bench import synthetic  # noqa: E402
 from navplugin.model import Store  # noqa: E402
 
 SAMPLE = ROOT / "geodata" / "sample" / "certified_stores_2026.csv"
-SAMPLE_SIZE = 303
+SAMPLE_SIZE = 905
 LIMIT = 20
 BRANCHES = ("본점", "직영점", "1호점", "2호점", "3호점", "역점", "시장점")
 LATIN = ("PNB", "K", "BBQ", "GS", "the", "cafe", "No.1", "365", "24", "2")

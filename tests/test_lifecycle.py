@@ -18,7 +18,7 @@ from navplugin.store import schema
 from navplugin.store.migrate import head
 
 REPO = Path(__file__).resolve().parent.parent
-SAMPLE_SHOPS = 303
+SAMPLE_SHOPS = 905
 LISTENING = re.compile(r"on http://127\.0\.0\.1:(\d+)/")
 
 

@@ -306,6 +306,6 @@ def test_sample_list_reads_whole():
 
     sample = REPO_DIR / "geodata" / "sample" / "certified_stores_2026.csv"
     result = ingest(sample.read_bytes(), sample.name)
-    assert result.total_rows == 303 and len(result.rows) == 303
+    assert result.total_rows == 905 and len(result.rows) == 905
     assert result.columns["접수번호"] == "id" and result.columns["주소"] == "address"
     assert result.rows[0].id == "20240059799"

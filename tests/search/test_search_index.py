@@ -49,7 +49,8 @@ FIRST_HITS = [
     ("삼원가든", [("HND003111", "exact")]),  # ㈜삼원가든
     ("영양숯불갈비", [("20240059913", "exact")]),  # 주식회사 영양숯불갈비
     ("낙원동", [("HND003131", "field")]),  # an address word: 삼일대로 436(낙원동)
-    ("서울시 중랑구", [("HND003136", "field")]),  # 청평매운탕, 서울시 중랑구 공릉로 46
+    # 동강오리 (서울 중랑구 용마산로), 청평매운탕 (서울시 중랑구 공릉로): by name, as no position is given
+    ("서울시 중랑구", [("HND002292", "field"), ("HND003136", "field")]),
     ("증산로 303", [("20230021133", "field")]),
 ]
 
@@ -67,9 +68,10 @@ def _named(part):
 ALL_HITS = [
     ("은평구", lambda row: " 은평구 " in row["주소"], "field"),
     ("수성구 식당", lambda row: " 수성구 " in row["주소"] and "식당" in row["업체명"], "field"),
-    ("충북", lambda row: row["주소"].startswith("충청북도"), "field"),
-    # renamed 강원특별자치도 in 2023; and 강원도집 (in 대구) by its name
-    ("강원도", lambda row: row["주소"].startswith(("강원도", "강원특별자치도")) or "강원도" in row["업체명"], None),
+    ("충북", lambda row: row["주소"].startswith(("충청북도", "충북 ")), "field"),
+    # renamed 강원특별자치도 in 2023, written 강원 too; and 강원도집 (in 대구) by its name
+    ("강원도", lambda row: row["주소"].startswith(("강원도", "강원특별자치도", "강원 ")) or "강원도" in row["업체명"],
+     None),
     ("칼국수", _named("칼국수"), None),
     ("원조", _named("원조"), None),
     ("막국수", _named("막국수"), None),
@@ -85,11 +87,16 @@ def test_every_matching_shop_is_found(sample_index, sample_rows, text, matching,
         assert {found_tier for _, found_tier in found} == {tier}
 
 
-def test_a_prefix_comes_before_the_same_text_inside_a_name(sample_index):
+def test_a_prefix_comes_before_the_same_text_inside_a_name(sample_index, sample_rows):
     found = search(sample_index, "원조")
-    starting = [shop for shop, tier in found if tier == "prefix"]
-    assert len(starting) == 4 and [tier for _, tier in found[:4]] == ["prefix"] * 4  # 원조설렁탕, 원조할매추어탕, ...
-    assert [tier for _, tier in found[4:]] == ["substring"]  # 삼천포원조 삼학물회
+    starting = {row["접수번호"] for row in sample_rows if row["업체명"].startswith("원조")}  # 원조설렁탕, ...
+    assert len(starting) >= 4 and {shop for shop, _ in found[:len(starting)]} == starting
+    assert {tier for _, tier in found[:len(starting)]} == {"prefix"}
+    later = [tier for _, tier in found[len(starting):]]
+    assert later and later == sorted(later, key=TIERS.index) and set(later) <= {"word", "substring"}
+    by_name = {row["접수번호"]: row["업체명"] for row in sample_rows}
+    assert ("부산 원조 꼼장어맛집 성일집", "word") in {(by_name[shop], tier) for shop, tier in found}
+    assert ("삼천포원조 삼학물회", "substring") in {(by_name[shop], tier) for shop, tier in found}
 
 
 def test_with_a_position_the_nearest_comes_first_within_a_tier(sample_index):

@@ -41,7 +41,7 @@ def database_url(tmp_path) -> str:
 
 @pytest.fixture(scope="module")
 def sample_app(tmp_path_factory):
-    """The bundled sample list (303 shops), loaded as on a first start; shared by this module's reads."""
+    """The bundled sample list (905 shops), loaded as on a first start; shared by this module's reads."""
     from navplugin import create_app, lifecycle
 
     path = tmp_path_factory.mktemp("sample") / "navplugin.sqlite3"
