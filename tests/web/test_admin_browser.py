@@ -256,12 +256,12 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
     page.click(f'#live-list button[data-store-id="{teahouse["id"]}"]')
     pin = page.locator('.leaflet-marker-icon.pin-selected[title="인사동 찻집"]')
     pin.wait_for(state="visible")
-    _drag(page, pin, 90, 60)
+    _drag(page, pin, 90, -60)
     form = page.locator("#pin-edit")
     form.wait_for(state="visible")
     assert form.get_attribute("data-store-id") == teahouse["id"]
     new_lat, new_lon = float(form.get_attribute("data-lat")), float(form.get_attribute("data-lon"))
-    assert new_lat < teahouse["lat"] and new_lon > teahouse["lon"]  # dragged down and to the right
+    assert new_lat > teahouse["lat"] and new_lon > teahouse["lon"]  # dragged up and to the right, within 종로구
     _shot(page, "04-pin-dragged")
     page.fill("#pin-reason", "현장 확인: 입구는 골목 안쪽")
     page.click("#pin-save")
