@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
+from .accuracy import accuracy_of
 from .errors import Conflict, NotFound
 from .geocode.district import DistrictChecker
 from .model import Store
@@ -42,7 +43,7 @@ def apply_override(store: Store, fields: Mapping[str, Any], district_check: Dist
     base = original(store)
     changes = dict(fields)
     if "lon" in changes:
-        changes.update(precision="manual", provider="admin")
+        changes.update(precision="manual", provider="admin", accuracy_m=accuracy_of("manual"))
         changes.setdefault("entrance_lon", None)
         changes.setdefault("entrance_lat", None)
     if {"lon", "address", "jibun_address"} & changes.keys():

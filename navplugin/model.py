@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from .accuracy import accuracy_of
+
 # How exact a stored point is, from best to worst. ``manual``: an admin placed
 # the pin by hand (an override); ``supplied``: the upload
 # carried coordinates; ``entrance``: a building entrance (juso); ``building``:
@@ -77,6 +79,7 @@ PLACEMENT_FIELDS: tuple[ShopField, ...] = (
     ShopField("entrance_lon", float, correctable=True),
     ShopField("entrance_lat", float, correctable=True),
     ShopField("district_check", str, 16, required=True),
+    ShopField("accuracy_m", float, required=True),
 )
 
 SHOP_FIELDS: tuple[ShopField, ...] = LISTED_FIELDS + PLACEMENT_FIELDS
@@ -99,6 +102,7 @@ class ShopRow:
     founded_year: int | None = None
     region: str | None = None
     point: Point | None = None  # coordinates supplied by the file, already validated
+    accuracy_m: float | None = None  # the radius the file states for its point, if it does
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -122,6 +126,10 @@ class Placement:
     precision: str
     entrance: Point | None = None  # a building entrance, where a driver should be routed
     district_check: str | None = UNCHECKED
+    accuracy_m: float | None = None  # the radius holding the shop (``accuracy``); None given: its precision's
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "accuracy_m", accuracy_of(self.precision, self.accuracy_m))
 
     def columns(self) -> dict[str, Any]:
         """The placement as the stored columns ``PLACEMENT_NAMES``."""
@@ -129,7 +137,7 @@ class Placement:
         return {
             "lon": self.point.lon, "lat": self.point.lat, "provider": self.provider, "precision": self.precision,
             "entrance_lon": entrance.lon if entrance else None, "entrance_lat": entrance.lat if entrance else None,
-            "district_check": self.district_check,
+            "district_check": self.district_check, "accuracy_m": self.accuracy_m,
         }
 
     @classmethod
@@ -138,7 +146,8 @@ class Placement:
         entrance = None
         if values.entrance_lon is not None and values.entrance_lat is not None:
             entrance = Point(values.entrance_lon, values.entrance_lat)
-        return cls(Point(values.lon, values.lat), values.provider, values.precision, entrance, values.district_check)
+        return cls(Point(values.lon, values.lat), values.provider, values.precision, entrance, values.district_check,
+                   values.accuracy_m)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +159,11 @@ class GeocodeResult:
     precision: str
     matched: str | None = None  # what the provider matched, e.g. "서울특별시 종로구 인사동"
     entrance: Point | None = None  # building entrance, for routing
+    accuracy_m: float | None = None  # a radius the provider's answer states (a district's); None: the precision's
 
     def placement(self, district_check: str = UNCHECKED) -> Placement:
-        return Placement(self.point, self.provider, self.precision, self.entrance, district_check)
+        return Placement(self.point, self.provider, self.precision, self.entrance, district_check,
+                         accuracy_of(self.precision, self.accuracy_m))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +192,8 @@ class Store:
     entrance_lon: float | None = None
     entrance_lat: float | None = None
     district_check: str = UNCHECKED  # verified | mismatch | unchecked: is the point in the district its address names?
+    # Metres around the point that hold the shop with 95 % confidence (``accuracy``); None given: its precision's.
+    accuracy_m: float | None = None
     # Fields an admin's override replaced, with the value the list or geocoder gave: {field: value}.
     overridden: Mapping[str, Any] = field(default_factory=dict)
 
@@ -190,6 +203,9 @@ class Store:
         columns = placement.columns()
         columns["district_check"] = columns["district_check"] or UNCHECKED
         return cls(**row.listed, **columns, extra=dict(row.extra))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "accuracy_m", accuracy_of(self.precision, self.accuracy_m))
 
     @property
     def placement(self) -> Placement:

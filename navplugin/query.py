@@ -48,6 +48,7 @@ class NearbyQuery:
     limit: int
     category: str | None
     text: str | None = None  # only shops matching it (``search``)
+    max_accuracy_m: float | None = None  # only shops whose radius (``Store.accuracy_m``) is at most this
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +61,14 @@ class ViewportQuery:
     after_id: str | None  # the page starts after this shop id (decoded from the cursor)
     category: str | None
     text: str | None = None
+    max_accuracy_m: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ExportQuery:
     category: str | None
     region: str | None
+    max_accuracy_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class RouteQuery:
     limit: int
     category: str | None
     text: str | None = None
+    max_accuracy_m: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,7 @@ class SearchQuery:
     lat: float | None = None
     lon: float | None = None
     category: str | None = None
+    max_accuracy_m: float | None = None
 
 
 def with_coordinates(result: QueryResult, crs: str | None) -> QueryResult:
@@ -99,10 +104,12 @@ def with_coordinates(result: QueryResult, crs: str | None) -> QueryResult:
 
 
 def nearby(index: StoreIndex, query: NearbyQuery) -> QueryResult:
-    if query.text is None:
+    by_accuracy = index.accuracy_mask(query.max_accuracy_m) if query.max_accuracy_m is not None else None
+    if query.text is None and by_accuracy is None:
         return index.nearby(lat=query.lat, lon=query.lon, radius_m=query.radius_m, limit=query.limit,
                             category=query.category)
-    positions, distances = _nearest_matching(index, query, Matcher(index.text, query.text))
+    matcher = Matcher(index.text, query.text) if query.text is not None else None
+    positions, distances = _nearest_matching(index, query, matcher, by_accuracy)
     if not positions:
         return QueryResult(index.version, (), {"distance_m": (), "bearing_deg": ()})
     azimuths = bearings(query.lon, query.lat, ecef_point(query.lon, query.lat), index.xyz[positions])
@@ -110,17 +117,19 @@ def nearby(index: StoreIndex, query: NearbyQuery) -> QueryResult:
                        {"distance_m": distances, "bearing_deg": azimuths.tolist()})
 
 
-def _nearest_matching(index: StoreIndex, query: NearbyQuery, matcher: Matcher) -> tuple[list[int], list[float]]:
-    """Positions and distances of the nearest ``limit`` shops within the radius that match the text.
+def _nearest_matching(index: StoreIndex, query: NearbyQuery, matcher: Matcher | None,
+                      by_accuracy: np.ndarray | None) -> tuple[list[int], list[float]]:
+    """Positions and distances of the nearest ``limit`` shops within the radius that match the text
+    (when there is one) and are precise enough (``by_accuracy``, when given).
 
-    Few text candidates (the usual case) are measured directly; many (a text that matches
-    most shops) are read nearest first from the KD-tree, in growing batches, and kept if they
-    are candidates, until ``limit`` are confirmed or the radius is exhausted.
+    Few candidates (the usual case) are measured directly; many (a text that matches most
+    shops, a radius most shops keep within) are read nearest first from the KD-tree, in
+    growing batches, and kept if they are candidates, until ``limit`` are confirmed or the
+    radius is exhausted.
     """
-    found = matcher.every_candidate()
-    if query.category is not None:
-        mask = index.category_mask(query.category)
-        found = found if mask is None else found[mask[found]]
+    found = matcher.every_candidate() if matcher is not None else np.flatnonzero(by_accuracy)
+    allowed = index.filter_mask(query.category, query.max_accuracy_m)
+    found = found if allowed is None else found[allowed[found]]
     origin = ecef_point(query.lon, query.lat)
     if found.size <= NEARBY_DIRECT_MAX:
         chords = np.linalg.norm(index.xyz[found] - origin, axis=1)
@@ -146,9 +155,11 @@ def _nearest_matching(index: StoreIndex, query: NearbyQuery, matcher: Matcher) -
         batch = min(batch * 4, len(index))
 
 
-def _first_matching(matcher: Matcher, positions: list[int], count: int,
+def _first_matching(matcher: Matcher | None, positions: list[int], count: int,
                     known: dict[int, bool] | None = None) -> list[int]:
     """Indices (into ``positions``) of the first ``count`` shops that match: each checked in turn."""
+    if matcher is None:  # no text: every candidate matches
+        return list(range(min(count, len(positions))))
     kept: list[int] = []
     for i, position in enumerate(positions):
         matched = known.get(position) if known is not None else None
@@ -169,7 +180,7 @@ def search(index: StoreIndex, query: SearchQuery) -> QueryResult:
     typo) is each hit's tier; with a position, ``distance_m`` and ``bearing_deg`` as nearby's."""
     text = index.text
     origin = None if query.lat is None or query.lon is None else ecef_point(query.lon, query.lat)
-    allowed = index.category_mask(query.category) if query.category is not None else None
+    allowed = index.filter_mask(query.category, query.max_accuracy_m)
     end = min(query.offset + query.limit, SEARCH_MAX_RESULTS)
     if origin is None:
         order = text.name_rank.__getitem__
@@ -227,6 +238,9 @@ def viewport(index: StoreIndex, query: ViewportQuery) -> QueryResult:
     """Shops in the box in id order, a page at a time: ids, unlike positions, survive a new version."""
     positions = index.in_bbox(query.min_lon, query.min_lat, query.max_lon, query.max_lat, query.category,
                               after_id=query.after_id)
+    if query.max_accuracy_m is not None:
+        by_accuracy = index.accuracy_mask(query.max_accuracy_m)
+        positions = positions if by_accuracy is None else positions[by_accuracy[positions]]
     if query.text is not None:
         matcher = Matcher(index.text, query.text)
         positions = positions[contains(matcher.every_candidate(), positions, len(index))]
@@ -246,6 +260,8 @@ def export(index: StoreIndex, query: ExportQuery) -> QueryResult:
     if query.region is not None:
         prefix = normalize_address(query.region)
         stores = [s for s in stores if normalize_address(s.address or s.jibun_address or "").startswith(prefix)]
+    if query.max_accuracy_m is not None:
+        stores = [s for s in stores if s.accuracy_m <= query.max_accuracy_m]
     return QueryResult(index.version, stores, {})
 
 
@@ -253,7 +269,8 @@ def along_route(index: StoreIndex, query: RouteQuery) -> QueryResult:
     """Shops along the route; the request's deadline is checked between chunks of the search."""
     if query.text is None:
         return corridor.along_route(index, query.route, width_m=query.width_m, limit=query.limit,
-                                    category=query.category, check=deadline.check)
+                                    category=query.category, max_accuracy_m=query.max_accuracy_m,
+                                    check=deadline.check)
     matcher = Matcher(index.text, query.text)
     found = matcher.every_candidate()
     if found.size > ROUTE_SUBSET_MAX:
@@ -269,7 +286,8 @@ def along_route(index: StoreIndex, query: RouteQuery) -> QueryResult:
         corridor.corridor(query.route, query.width_m)  # the route is still checked, as without text
         return QueryResult(index.version, (), {"distance_along_m": [], "offset_m": []})
     return corridor.along_route(index.subset(np.asarray(matching)), query.route, width_m=query.width_m,
-                                limit=query.limit, category=query.category, check=deadline.check)
+                                limit=query.limit, category=query.category, max_accuracy_m=query.max_accuracy_m,
+                                check=deadline.check)
 
 
 def _along_route_then_text(index: StoreIndex, query: RouteQuery, matcher: Matcher,
@@ -282,7 +300,8 @@ def _along_route_then_text(index: StoreIndex, query: RouteQuery, matcher: Matche
     batch = max(4 * query.limit, 256)
     while True:
         result = corridor.along_route(index, query.route, width_m=query.width_m, limit=batch,
-                                      category=query.category, check=deadline.check)
+                                      category=query.category, max_accuracy_m=query.max_accuracy_m,
+                                      check=deadline.check)
         positions = [index.by_id[store.id] for store in result.stores]
         candidates = [i for i, position in enumerate(positions) if wanted[position]]
         kept = [candidates[i] for i in _first_matching(matcher, [positions[i] for i in candidates],

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 
+import numpy
+
 
 def encode_polyline(points, precision: int = 5) -> str:
     """Google's algorithm, written out plainly: the reference the decoder is checked against."""
@@ -61,6 +63,17 @@ def assert_problem(response, status: int, parameter: str | None = None):
         assert body["parameter"] == parameter
         assert parameter in body["detail"]
     return body
+
+
+def assert_nearest_prefix(found, everything, limit):
+    """``found`` is the first ``limit`` of ``everything`` (nearest first), shops at the same distance in any order."""
+    expected = everything[:limit]
+    assert len(found) == len(expected)
+    assert numpy.allclose([d for _, d in found], [d for _, d in expected], atol=1e-6)
+    for (shop, distance), (want, _) in zip(found, expected):
+        if shop != want:  # only a tie may change the order, or which of the tied shops make the cut
+            tied = {s for s, d in everything if abs(d - distance) <= 1e-6}
+            assert shop in tied and want in tied
 
 
 # -- named admin tokens, and lists whose shops carry ids ----------------------------------------

@@ -19,8 +19,9 @@ def test_moving_the_pin_makes_it_manual_and_drops_the_old_entrance():
     moved = apply_override(GEOCODED, {"lon": 126.9920, "lat": 37.5668}, district)
     assert (moved.lon, moved.lat, moved.precision, moved.provider) == (126.9920, 37.5668, "manual", "admin")
     assert (moved.entrance_lon, moved.entrance_lat) == (None, None)
+    assert moved.accuracy_m == 10.0  # an admin's pin: small
     assert moved.overridden == {"lon": 126.9918, "lat": 37.5670, "precision": "entrance", "provider": "juso",
-                                "entrance_lon": 126.9919, "entrance_lat": 37.5671}
+                                "entrance_lon": 126.9919, "entrance_lat": 37.5671, "accuracy_m": 15.0}
     assert original(moved) == GEOCODED
 
 

@@ -18,7 +18,7 @@ from navplugin.web.params import EDITABLE_FIELDS
 ROW = ShopRow(line=2, id="A-1", name="을지면옥", category="음식점업", address="서울특별시 중구 충무로14길 2-1",
               jibun_address="서울특별시 중구 입정동 177", phone="02-2266-7052", certified_year=2019,
               founded_year=1985, region="서울특별시 중구", extra={"대표자": "홍길동"})
-PLACED = Placement(Point(126.9918, 37.5670), "juso", "entrance", Point(126.9919, 37.5671), "verified")
+PLACED = Placement(Point(126.9918, 37.5670), "juso", "entrance", Point(126.9919, 37.5671), "verified", 15.0)
 
 
 def names(cls) -> tuple[str, ...]:
@@ -26,7 +26,7 @@ def names(cls) -> tuple[str, ...]:
 
 
 def test_a_row_and_a_shop_hold_the_declared_fields():
-    assert names(ShopRow) == ("line", *LISTED_NAMES, "point", "extra")
+    assert names(ShopRow) == ("line", *LISTED_NAMES, "point", "accuracy_m", "extra")
     assert sorted(names(Store)) == sorted((*LISTED_NAMES, *PLACEMENT_NAMES, "extra", "overridden"))
     assert len(set(LISTED_NAMES) | set(PLACEMENT_NAMES)) == len(SHOP_FIELDS)
 

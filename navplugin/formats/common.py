@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from ..accuracy import is_approximate
 from ..model import QueryResult, Store
 
 COORDINATE_DECIMALS = 7  # about 1 cm
@@ -29,6 +30,10 @@ def store_fields(store: Store) -> dict[str, Any]:
         "founded_year": store.founded_year,
         "precision": store.precision,
         "provider": store.provider,
+        # Metres around the point holding the shop (95 %); over APPROXIMATE_OVER_M the point is approximate:
+        # an app should offer "search near here" rather than guidance to the door.
+        "accuracy_m": round(store.accuracy_m),
+        "approximate": is_approximate(store.accuracy_m),
         # Where to route a driver: the building entrance when a provider knows it.
         "entrance": None if store.entrance_lon is None else {
             "lat": round(store.entrance_lat, COORDINATE_DECIMALS),

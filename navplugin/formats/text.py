@@ -11,6 +11,7 @@ import re
 from typing import Any, Iterator, Mapping, Sequence
 from xml.sax.saxutils import escape
 
+from ..accuracy import is_approximate
 from ..model import QueryResult, Store
 from .common import MEASURE_FORMATS
 
@@ -50,6 +51,9 @@ def describe(store: Store, measures: Mapping[str, float] | None = None) -> str:
         parts.append(f"백년가게 {store.certified_year} 인증")
     if store.founded_year is not None:
         parts.append(f"{store.founded_year} 창업")
+    radius = store.accuracy_m
+    # How far the point may be from the door (95 %); an approximate one says so first.
+    parts.append(f"{'위치 근사 ' if is_approximate(radius) else '위치 '}±{_distance(radius)}")
     measures = measures or {}
     distance = measures.get("distance_m")
     if distance is not None and math.isfinite(distance):

@@ -128,6 +128,7 @@ def location_result(name: str, location: Location) -> GeocodeResult:
         precision=raw.get("precision", "building"),
         matched=raw.get("matched") or location.address,
         entrance=Point(entrance["lon"], entrance["lat"]) if entrance else None,
+        accuracy_m=raw.get("accuracy_m"),  # a district point's own radius; else its precision's
     )
 
 

@@ -45,6 +45,8 @@ FIELD_ALIASES: Mapping[str, tuple[str, ...]] = {
     "region": ("시도", "시군구", "지역", "시도명", "시군구명"),
     "lat": ("위도", "lat", "latitude", "y", "y좌표"),
     "lon": ("경도", "lon", "lng", "longitude", "x", "x좌표"),
+    # How far the list's own coordinates may be off, in metres (95 %), where the list says.
+    "accuracy_m": ("위치정확도", "좌표정확도", "정확도", "오차반경", "accuracy_m", "accuracy"),
 }
 
 # Fields that may be spread over several columns; every other field is read

@@ -26,6 +26,7 @@ import re
 from typing import Iterable
 
 from navplugin.addresses import clean_text, normalize_address
+from navplugin.accuracy import MAX_ACCURACY_M
 from navplugin.model import LISTED_FIELDS, Point, Problem, ShopRow
 
 from .columns import ColumnMap
@@ -49,6 +50,8 @@ E_NOT_A_YEAR = "not a year"
 E_YEAR_RANGE = "year must be between {low} and {high}"
 E_FOUNDED_AFTER_CERTIFIED = "founded year {founded} is after certified year {certified}"
 E_NOT_A_NUMBER = "not a number"
+E_ACCURACY_RANGE = "accuracy must be a radius in metres, above 0 and at most {high}"
+W_ACCURACY_WITHOUT_POINT = "accuracy given without coordinates; ignored"
 E_LAT_WITHOUT_LON = "latitude given without longitude"
 E_LON_WITHOUT_LAT = "longitude given without latitude"
 E_LAT_OUTSIDE = "latitude outside South Korea ({low}..{high})"
@@ -140,6 +143,7 @@ def check_row(record: Record, columns: ColumnMap, year: int | None = None) -> tu
     if address is None and jibun is None and lat_text is None and lon_text is None:
         found.error(columns.header("address") or columns.header("jibun_address"), None, E_NO_LOCATION)
     point = _check_point(lat_text, lon_text, columns, found)
+    accuracy = _check_accuracy(get("accuracy_m"), columns.header("accuracy_m"), point, found)
 
     founded = _check_year(get("founded_year"), columns.header("founded_year"), FIRST_FOUNDED_YEAR, year, found)
     certified = _check_year(
@@ -167,7 +171,24 @@ def check_row(record: Record, columns: ColumnMap, year: int | None = None) -> tu
                "founded_year": founded, "region": _join_region(columns.values(cells, "region"))}
     listed = {field.name: checked[field.name] if field.name in checked else get(field.name)
               for field in LISTED_FIELDS}
-    return ShopRow(line=record.line, **listed, point=point, extra=columns.extra(cells)), found.items
+    return ShopRow(line=record.line, **listed, point=point, accuracy_m=accuracy, extra=columns.extra(cells)), found.items
+
+
+def _check_accuracy(text: str | None, column: str | None, point: Point | None, found: _Findings) -> float | None:
+    """The radius a list states for its own coordinates: metres, within ``MAX_ACCURACY_M``."""
+    if text is None:
+        return None
+    value = parse_coordinate(text.removesuffix("m").strip())
+    if value is None:
+        found.error(column, text, E_NOT_A_NUMBER)
+        return None
+    if not 0 < value <= MAX_ACCURACY_M:
+        found.error(column, text, E_ACCURACY_RANGE.format(high=f"{MAX_ACCURACY_M:,.0f}"))
+        return None
+    if point is None:
+        found.warn(column, text, W_ACCURACY_WITHOUT_POINT)
+        return None
+    return value
 
 
 def _check_year(text: str | None, column: str | None, low: int, high: int, found: _Findings) -> int | None:

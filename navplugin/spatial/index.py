@@ -122,6 +122,8 @@ class StoreIndex:
             lat = np.fromiter((s.lat for s in self.stores), dtype=np.float64, count=len(self.stores))
         self.lon = lon
         self.lat = lat
+        # each shop's radius (``Store.accuracy_m``): what ``max_accuracy_m`` filters on
+        self.accuracy_m = np.fromiter((s.accuracy_m for s in self.stores), dtype=np.float64, count=len(self.stores))
         self.xyz = ecef_array(lon, lat) if len(self.stores) else np.empty((0, 3))
         self._all = _Tree(cKDTree(self.xyz), None, len(self.stores))
         self._by_category = self._category_trees()
@@ -272,6 +274,19 @@ class StoreIndex:
         xy.setflags(write=False)
         part.__dict__["_xy_5179"] = xy
         return part
+
+    def accuracy_mask(self, max_accuracy_m: float) -> np.ndarray | None:
+        """Which stores' radius is at most ``max_accuracy_m``; None when every store's is."""
+        mask = self.accuracy_m <= max_accuracy_m
+        return None if mask.all() else mask
+
+    def filter_mask(self, category: str | None = None, max_accuracy_m: float | None = None) -> np.ndarray | None:
+        """Which stores a list may hold by ``category`` and ``max_accuracy_m``, as a mask; None: every store."""
+        by_category = self.category_mask(category) if category is not None else None
+        by_accuracy = self.accuracy_mask(max_accuracy_m) if max_accuracy_m is not None else None
+        if by_category is None or by_accuracy is None:
+            return by_accuracy if by_category is None else by_category
+        return by_category & by_accuracy
 
     def category_mask(self, category: str | None) -> np.ndarray | None:
         """Which stores have ``category``, as a read-only boolean mask over ``stores``.

@@ -184,8 +184,8 @@ class Work:
 
 
 def along_route(index: StoreIndex, route_lonlat: np.ndarray, *, width_m: float, limit: int,
-                category: str | None = None, check: Callable[[], None] | None = None,
-                work: Work | None = None) -> QueryResult:
+                category: str | None = None, max_accuracy_m: float | None = None,
+                check: Callable[[], None] | None = None, work: Work | None = None) -> QueryResult:
     """Up to ``limit`` stores within ``width_m`` of the route, ordered by distance along it.
 
     ``measures``: ``distance_along_m`` (from the route's start to the route point closest to
@@ -197,7 +197,7 @@ def along_route(index: StoreIndex, route_lonlat: np.ndarray, *, width_m: float, 
         raise BadParameter("limit", f"Parameter 'limit' must be a whole number ≥ 0, got {limit!r}")
     found = corridor(route_lonlat, width_m)
     empty = QueryResult(index.version, (), {"distance_along_m": [], "offset_m": []})
-    mask = index.category_mask(category) if category is not None else None
+    mask = index.filter_mask(category, max_accuracy_m)
     if limit == 0 or len(index) == 0 or (mask is not None and not mask.any()):
         return empty
     positions, along, offset = _Search(index, found, mask, check or (lambda: None), work or Work()).first(limit)

@@ -26,7 +26,7 @@ def _result(provider: str, row: Any) -> GeocodeResult | None:
     if row.entrance_lon is not None and row.entrance_lat is not None:
         entrance = Point(row.entrance_lon, row.entrance_lat)
     return GeocodeResult(point=Point(row.lon, row.lat), provider=provider, precision=row.precision,
-                         matched=row.matched, entrance=entrance)
+                         matched=row.matched, entrance=entrance, accuracy_m=row.accuracy_m)
 
 
 def cache_row(provider: str, key: str, result: GeocodeResult | None) -> dict[str, Any]:
@@ -40,6 +40,7 @@ def cache_row(provider: str, key: str, result: GeocodeResult | None) -> dict[str
         "matched": result.matched if result else None,
         "entrance_lon": result.entrance.lon if result and result.entrance else None,
         "entrance_lat": result.entrance.lat if result and result.entrance else None,
+        "accuracy_m": result.accuracy_m if result else None,
         "created_at": datetime.now(timezone.utc),
     }
 

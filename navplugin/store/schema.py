@@ -165,6 +165,7 @@ geocode_cache = Table(
     Column("matched", Text),
     Column("entrance_lon", Float),
     Column("entrance_lat", Float),
+    Column("accuracy_m", Float),  # a radius the answer stated; NULL: its precision's (navplugin.accuracy)
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 

@@ -145,7 +145,7 @@ def create(conn: Connection, rows: Iterable[ShopRow], *, report: dict[str, Any],
     for row in rows:
         if row.point is not None:
             # Placed by the list itself; its district is checked by the job (None until then).
-            placement = Placement(row.point, "supplied", "supplied", district_check=None)
+            placement = Placement(row.point, "supplied", "supplied", district_check=None, accuracy_m=row.accuracy_m)
             columns = _result_columns(RowResult(row.line, RowStatus.DONE, placement))
         else:
             columns = _result_columns(RowResult(row.line, RowStatus.PENDING))

@@ -46,7 +46,7 @@ def viewport() -> Response:
 @blueprint.post("/stores/along-route")
 def along_route() -> Response:
     svc = service()
-    params.text_in_query_string(request.args)
+    params.body_only_in_query_string(request.args)
     route = params.route_query(params.json_body(ROUTE_MAX_BODY_BYTES), svc.settings)
     return list_response(query.along_route(svc.index(), route), cacheable_answer=False)
 

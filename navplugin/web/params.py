@@ -23,6 +23,7 @@ from werkzeug.routing import IntegerConverter
 from .. import query
 from ..errors import BadParameter, NotFound, PayloadTooLarge
 from ..ingest.validate import FIRST_FOUNDED_YEAR, LAT_RANGE, LON_RANGE, this_year
+from ..accuracy import MAX_ACCURACY_M
 from ..model import SHOP_FIELDS
 from ..search.hangul import normalize
 from ..spatial.crs import CRS_NAMES, normalize_crs, unproject
@@ -145,6 +146,13 @@ def number(args: Mapping[str, str], name: str, low: float, high: float, default:
     return value
 
 
+def max_accuracy(args: Mapping[str, str]) -> float | None:
+    """``max_accuracy_m``: only shops whose radius (``accuracy_m``) is at most this many metres; absent: all."""
+    if text(args, "max_accuracy_m") is None:
+        return None
+    return number(args, "max_accuracy_m", 1, MAX_ACCURACY_M)
+
+
 def integer(args: Mapping[str, str], name: str, low: int, high: int, default: int) -> int:
     """A whole number in [low, high], in ASCII digits; ``high`` is never past what the database holds."""
     raw = text(args, name)
@@ -237,6 +245,7 @@ def nearby(args: Mapping[str, str], settings: Mapping[str, Any]) -> query.Nearby
         limit=_limit(args, settings),
         category=text(args, "category"),
         text=search_text(args),
+        max_accuracy_m=max_accuracy(args),
     )
 
 
@@ -281,7 +290,7 @@ def search(args: Mapping[str, str], settings: Mapping[str, Any]) -> query.Search
     cursor = text(args, "cursor")
     return query.SearchQuery(text=text_query, limit=_limit(args, settings),
                              offset=search_offset(cursor) if cursor else 0, lat=lat, lon=lon,
-                             category=text(args, "category"))
+                             category=text(args, "category"), max_accuracy_m=max_accuracy(args))
 
 
 _SEARCH_CURSOR = re.compile(r"@([0-9]{1,7})")
@@ -295,11 +304,13 @@ def search_offset(cursor: str) -> int:
     return int(found.group(1))
 
 
-def text_in_query_string(args: Mapping[str, str]) -> None:
-    """Along-route reads ``q`` from its JSON body, with ``width``, ``limit`` and ``category``: one in
-    the query string is refused rather than silently ignored."""
-    if "q" in args:
-        raise BadParameter("q", "Parameter 'q' of along-route goes in the JSON body, with width, limit and category")
+def body_only_in_query_string(args: Mapping[str, str]) -> None:
+    """Along-route reads ``q`` and ``max_accuracy_m`` from its JSON body, with ``width``, ``limit`` and
+    ``category``: one in the query string is refused rather than silently ignored."""
+    for name in ("q", "max_accuracy_m"):
+        if name in args:
+            raise BadParameter(name, f"Parameter '{name}' of along-route goes in the JSON body, "
+                                     "with width, limit and category")
 
 
 def decode_cursor(cursor: str) -> str:
@@ -333,11 +344,12 @@ def viewport(args: Mapping[str, str], settings: Mapping[str, Any]) -> query.View
     cursor = text(args, "cursor")
     return query.ViewportQuery(min_lon, min_lat, max_lon, max_lat, _limit(args, settings),
                                decode_cursor(cursor) if cursor else None, text(args, "category"),
-                               search_text(args))
+                               search_text(args), max_accuracy(args))
 
 
 def export(args: Mapping[str, str]) -> query.ExportQuery:
-    return query.ExportQuery(category=text(args, "category"), region=text(args, "region"))
+    return query.ExportQuery(category=text(args, "category"), region=text(args, "region"),
+                             max_accuracy_m=max_accuracy(args))
 
 
 # -- along a route (a JSON body) -----------------------------------------------------------------
@@ -351,10 +363,12 @@ def route_query(body: Any, settings: Mapping[str, Any]) -> query.RouteQuery:
         raise BadParameter("body", "The request body must be a JSON object: {\"polyline\": ...} or {\"geojson\": ...} "
                                    "or {\"coordinates\": [[lon, lat], ...]}, with width, limit, category, q")
     # JSON numbers or strings, read by the query-string rules
-    args = {name: str(body[name]) for name in ("width", "limit", "category") if body.get(name) is not None}
+    args = {name: str(body[name]) for name in ("width", "limit", "category", "max_accuracy_m")
+            if body.get(name) is not None}
     width = number(args, "width", 1, settings["ROUTE_MAX_WIDTH_M"], default=settings["ROUTE_DEFAULT_WIDTH_M"])
     found = search_text({"q": body["q"]}) if body.get("q") is not None else None  # text only, as in a query string
-    return query.RouteQuery(route_lonlat(body), width, _limit(args, settings), text(args, "category"), found)
+    return query.RouteQuery(route_lonlat(body), width, _limit(args, settings), text(args, "category"), found,
+                            max_accuracy(args))
 
 
 def route_lonlat(body: Mapping[str, Any]) -> np.ndarray:

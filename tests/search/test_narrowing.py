@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from navplugin import query
+from tests.helpers import assert_nearest_prefix
 from tests.search import reference
 
 TEXTS = ["식당", "칼국수", "수성구 식당", "ㄱㄱ", "낙원아구찐", "서울", "충북", "음식점", "갈비", "면옥", "pnb", "집"]
@@ -28,18 +29,6 @@ def _matching(index, text):
     return {store.id for store in index.stores if reference.tier(store, text) is not None}
 
 
-def _assert_nearest_prefix(found, everything, limit):
-    """``found`` is the first ``limit`` of ``everything`` (nearest first), shops at the same distance in any order."""
-    expected = everything[:limit]
-    assert len(found) == len(expected)
-    assert np.allclose([d for _, d in found], [d for _, d in expected], atol=1e-6)
-    last = expected[-1][1] if expected else None
-    for (shop, distance), (want, _) in zip(found, expected):
-        if shop != want:  # only a tie may change the order, or which of the tied shops make the cut
-            tied = {s for s, d in everything if abs(d - distance) <= 1e-6}
-            assert shop in tied and want in tied
-
-
 @pytest.mark.parametrize("text", TEXTS)
 @pytest.mark.parametrize(("lat", "lon", "radius"), [(37.57, 126.99, 20_000), (35.86, 128.6, 50_000), (36.5, 127.5, 50)])
 def test_nearby_narrowed_is_the_brute_force_subset(sample_index, way, text, lat, lon, radius):
@@ -49,7 +38,7 @@ def test_nearby_narrowed_is_the_brute_force_subset(sample_index, way, text, lat,
     for limit in (1, 5, 200):
         found = query.nearby(sample_index, query.NearbyQuery(lat, lon, radius, limit, None, text))
         assert len(found.measures["bearing_deg"]) == len(found)
-        _assert_nearest_prefix(list(zip([s.id for s in found.stores], found.measures["distance_m"])), expected, limit)
+        assert_nearest_prefix(list(zip([s.id for s in found.stores], found.measures["distance_m"])), expected, limit)
 
 
 def test_nearby_narrowed_by_text_and_category(sample_index, way):

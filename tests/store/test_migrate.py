@@ -7,6 +7,7 @@ import pytest
 from alembic.util.exc import CommandError
 from sqlalchemy import create_engine, inspect, text
 
+from navplugin.accuracy import ACCURACY_BY_PRECISION
 from navplugin.store.engine import make_engine
 from navplugin.store.migrate import head
 from navplugin.store.repository import Repository
@@ -87,6 +88,8 @@ def test_old_database_gains_new_tables_and_columns_and_keeps_its_shops(database_
     assert {"uploads", "upload_rows", "geocode_cache"} <= set(inspector.get_table_names())
     [store] = repository.load_stores(repository.live_version())
     assert (store.id, store.name, store.district_check, store.entrance_lon) == ("bg-1", "옛 가게", "unchecked", None)
+    # A district point stored before radii were: its level's largest, never an understatement.
+    assert store.accuracy_m == ACCURACY_BY_PRECISION["emd"]
     assert repository.schema_revision() == head()
     repository.upgrade_schema()  # a second upgrade changes nothing
     engine.dispose()
@@ -109,7 +112,7 @@ def test_an_empty_database_and_one_made_before_migrations_upgrade_to_the_same_sc
     assert describe(engine) == from_empty
     assert repository.schema_revision() == head()
     [store] = repository.load_stores(repository.live_version())
-    assert store.name == "옛 가게"
+    assert (store.name, store.accuracy_m) == ("옛 가게", ACCURACY_BY_PRECISION["emd"])
     uploads = repository.uploads()
     assert (uploads.get(1).failure, uploads.get(2).failure) == ("internal", "rows")
     assert uploads.get(1).error == "internal error: OSError: disk full"
@@ -129,3 +132,11 @@ def test_drift_is_found(database_url):
     with pytest.raises(CommandError, match="New upgrade operations detected.*add_column.*uploads.*failure"):
         repository.check_schema()
     engine.dispose()
+
+
+def test_the_migration_keeps_its_own_copy_of_the_radii():
+    """0004 backfills with the radii of its day: a change to today's table needs a migration of its own."""
+    import importlib
+
+    migration = importlib.import_module("navplugin.store.migrations.versions.0004_accuracy")
+    assert migration.RADIUS_BY_PRECISION == ACCURACY_BY_PRECISION

@@ -361,6 +361,7 @@ def test_real_answers_fit_the_documented_schemas(make_app):
     call("GET", "/v1/regions/lookup?lat=36.0&lon=125.0", 404)  # the Yellow Sea
     call("GET", "/v1/regions/lookup?lon=126.978", 400, parameter="lat")
     walk_search(call)
+    walk_accuracy(call)
     walk_tiles(call)
     walk_ogc(call)
     walk_clients(call)
@@ -449,6 +450,21 @@ def walk_search(call: Caller) -> None:
     assert [item["id"] for item in narrowed["items"]] == ["A-2"]
     call("POST", f"/v1/stores/along-route?q={quote('설농탕')}", 400, parameter="q", json=route)
     call("POST", "/v1/stores/along-route", 400, parameter="q", json={**route, "q": ""})
+
+
+def walk_accuracy(call: Caller) -> None:
+    """``accuracy_m`` on every item and ``max_accuracy_m`` on every list (the walk's shops are the list's own points)."""
+    items = call("GET", "/v1/stores/nearby?lat=37.5704&lon=126.9910&max_accuracy_m=100", 200).get_json()["items"]
+    assert items and {(item["accuracy_m"], item["approximate"]) for item in items} == {(100, False)}
+    assert call("GET", "/v1/stores/nearby?lat=37.5704&lon=126.9910&max_accuracy_m=99.5", 200).get_json()["count"] == 0
+    call("GET", "/v1/stores?bbox=126.95,37.54,127.02,37.60&max_accuracy_m=100", 200)
+    call("GET", "/v1/stores/search?q=%EB%A9%B4%EC%98%A5&max_accuracy_m=100", 200)
+    call("GET", "/v1/stores/export?max_accuracy_m=100", 200)
+    call("GET", "/v1/stores/nearby?lat=37.5704&lon=126.9910&max_accuracy_m=0", 400, parameter="max_accuracy_m")
+    route = {"coordinates": [[126.978, 37.566], [127.0, 37.575]], "width": 800}
+    assert call("POST", "/v1/stores/along-route", 200, json={**route, "max_accuracy_m": 50}).get_json()["count"] == 0
+    call("POST", "/v1/stores/along-route?max_accuracy_m=50", 400, parameter="max_accuracy_m", json=route)
+    call("POST", "/v1/stores/along-route", 400, parameter="max_accuracy_m", json={**route, "max_accuracy_m": -1})
 
 
 def walk_tiles(call: Caller) -> None:
