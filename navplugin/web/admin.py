@@ -1,4 +1,4 @@
-"""Token-protected admin endpoints under ``/admin/v1``: uploads, review, versions, corrections, audit."""
+"""Token-protected admin endpoints under ``/admin/v1``: overview, uploads, review, versions, corrections, audit."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, request, url_for
 
-from .. import jobs, review
+from .. import jobs, overview, review
 from ..auth import Admin
 from ..curation import Correction
 from ..errors import BadParameter, Forbidden, InvalidUpload, NavpluginError, NotFound, PayloadTooLarge, Unauthorized
@@ -71,6 +71,22 @@ def _version_changed(correction: Correction) -> Response:
 def whoami() -> Response:
     admin = current_admin()
     return json_response({"name": admin.name, "role": admin.role})
+
+
+# -- overview ----------------------------------------------------------------------------------
+
+@blueprint.get("/overview")
+def shops_overview() -> Response:
+    """Live shops by 시도 and precision, how far their points may be off, and the shops to pin first."""
+    limit = params.integer(request.args, "limit", 1, overview.TO_PIN_MAX_LIMIT, overview.TO_PIN_DEFAULT_LIMIT)
+    offset = params.integer(request.args, "offset", 0, 10_000_000, 0)
+    body = overview.overview(service().index(), limit, offset)
+    to_pin = body["to_pin"]
+    to_pin["next"] = None
+    if offset + limit < to_pin["count"]:
+        to_pin["next"] = url_for(".shops_overview", _external=True) + "?" + urlencode(
+            {"limit": limit, "offset": offset + limit})
+    return json_response(body)
 
 
 # -- uploads -----------------------------------------------------------------------------------

@@ -199,6 +199,7 @@ def test_admin_uploads_reviews_a_pin_and_rolls_back(page, tmp_path) -> None:
     assert page.inner_text("#who-name") == "alice"
     assert page.inner_text("#who-role") == "관리자"
     _shot(page, "01-signed-in")
+    page.click("[data-tab=upload]")  # the page opens on its overview
 
     # 2. a dry run only reports: the bad row would stop this list, and nothing is stored
     first_file = tmp_path / "first.csv"

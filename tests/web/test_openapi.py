@@ -405,6 +405,11 @@ def test_real_answers_fit_the_documented_schemas(make_app):
     call("GET", "/admin/v1/review?limit=5", 200)
     call("GET", "/admin/v1/review?offset=-1", 400, parameter="offset")
     call("GET", "/admin/v1/overrides", 200)
+    overview = call("GET", "/admin/v1/overview?limit=2", 200)
+    assert overview.get_json()["to_pin"]["count"] == overview.get_json()["total"] > 2
+    call("GET", overview.get_json()["to_pin"]["next"], 200)
+    call("GET", "/admin/v1/overview?limit=2", 304, headers={"If-None-Match": overview.headers["ETag"]})
+    call("GET", "/admin/v1/overview?limit=201", 400, parameter="limit")
     audit = call("GET", "/admin/v1/audit?limit=2", 200).get_json()
     call("GET", audit["next"], 200)
     call("GET", "/admin/v1/audit?action=store.revoke&target=store:A-2", 200)

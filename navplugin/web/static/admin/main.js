@@ -7,14 +7,16 @@
 import { api, session, whenUnauthorized } from "./api.js";
 import { $ } from "./dom.js";
 import { upload } from "./upload.js";
-import { cancelMove, loadReview, resetSelection, revokeShop, saveMove } from "./review.js";
+import { loadOverview, pageToPin, whenShopOpened } from "./overview.js";
+import { cancelMove, focusShop, loadReview, resetSelection, revokeShop, saveMove } from "./review.js";
 import { jumpToDistrict } from "./map.js";
 import { loadVersions, showDiff } from "./versions.js";
 import { loadAudit } from "./audit.js";
 import { createClient, loadClients } from "./clients.js";
 
 const TOKEN_KEY = "navplugin.adminToken";
-const TAB_LOADERS = { review: loadReview, versions: loadVersions, clients: loadClients, audit: () => loadAudit(true) };
+const TAB_LOADERS = { overview: () => loadOverview(), review: loadReview, versions: loadVersions, clients: loadClients,
+                      audit: () => loadAudit(true) };
 
 async function signIn(token) {
   session.token = token;
@@ -30,7 +32,7 @@ async function signIn(token) {
     $("sign-in").hidden = true;
     $("app").hidden = false;
     $("who").hidden = false;
-    showTab("upload");
+    showTab("overview");
   } catch (error) {
     if (error.status !== 401) $("sign-in-message").textContent = `로그인할 수 없습니다: ${error.message}`;
   }
@@ -65,6 +67,12 @@ $("sign-out").addEventListener("click", () => signOut("로그아웃했습니다"
 for (const button of document.querySelectorAll("[data-tab]")) {
   button.addEventListener("click", () => showTab(button.dataset.tab));
 }
+$("to-pin-prev").addEventListener("click", () => pageToPin(-1));
+$("to-pin-next").addEventListener("click", () => pageToPin(1));
+whenShopOpened((store) => {
+  showTab("review");  // the map must be shown before it is measured and moved
+  focusShop(store);
+});
 $("upload-form").addEventListener("submit", upload);
 $("pin-edit").addEventListener("submit", saveMove);
 $("shop-actions").addEventListener("submit", revokeShop);

@@ -9,6 +9,7 @@ import { ensureMap, loadLiveShops } from "./map.js";
 
 const { L } = window;
 const state = { map: null, pins: [], selectedPin: null, selectedStore: null, pendingMove: null };
+const SHOP_ZOOM = 16;  // a shop opened from another tab: its street, close enough to drag its pin
 
 export async function loadReview() {
   state.map = ensureMap(selectShop);
@@ -148,6 +149,13 @@ function selectShop(store) {
   $("shop-actions").hidden = false;
   // a shop chosen from the list is already in view: panning would only move the pin under the mouse
   if (!state.map.getBounds().contains([store.lat, store.lon])) state.map.panTo([store.lat, store.lon]);
+}
+
+/** Opens the map on a shop chosen in another tab (the overview's to-pin list), chosen as from the map. */
+export function focusShop(store) {
+  state.map = ensureMap(selectShop);
+  state.map.setView([store.lat, store.lon], SHOP_ZOOM);
+  selectShop(store);
 }
 
 /** Forgets the chosen shop and any move waiting for a reason (on sign-out: pins were made for that role). */
