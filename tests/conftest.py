@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from navplugin import create_app, lifecycle
+from navplugin import create_app, lifecycle, query
 from navplugin.config import REPO_DIR
 from navplugin.geocode.offline import OfflineGeocoder
 from navplugin.ingest.pipeline import ingest
@@ -215,3 +215,13 @@ def sample_stores() -> list[Store]:
 @pytest.fixture(scope="session")
 def sample_index(sample_stores) -> StoreIndex:
     return StoreIndex(sample_stores, version=1)
+
+
+@pytest.fixture(params=["few candidates", "many candidates"])
+def way(request, monkeypatch):
+    """Both ways a narrowed list is found: few candidates measured directly (or a small index
+    along the route), and many read nearest first from the KD-tree (or along the route in batches)."""
+    if request.param == "many candidates":
+        monkeypatch.setattr(query, "NEARBY_DIRECT_MAX", 0)
+        monkeypatch.setattr(query, "ROUTE_SUBSET_MAX", 0)
+    return request.param

@@ -26,14 +26,6 @@ def index(sample_stores) -> StoreIndex:
     return StoreIndex([dataclasses.replace(store, accuracy_m=rng.choice(RADII)) for store in sample_stores], 1)
 
 
-@pytest.fixture(params=["few candidates", "many candidates"])
-def way(request, monkeypatch):
-    if request.param == "many candidates":
-        monkeypatch.setattr(query, "NEARBY_DIRECT_MAX", 0)
-        monkeypatch.setattr(query, "ROUTE_SUBSET_MAX", 0)
-    return request.param
-
-
 def _kept(index, limit):
     return {store.id for store in index.stores if store.accuracy_m <= limit}
 

@@ -17,14 +17,6 @@ from tests.search import reference
 TEXTS = ["식당", "칼국수", "수성구 식당", "ㄱㄱ", "낙원아구찐", "서울", "충북", "음식점", "갈비", "면옥", "pnb", "집"]
 
 
-@pytest.fixture(params=["few candidates", "many candidates"])
-def way(request, monkeypatch):
-    if request.param == "many candidates":
-        monkeypatch.setattr(query, "NEARBY_DIRECT_MAX", 0)
-        monkeypatch.setattr(query, "ROUTE_SUBSET_MAX", 0)
-    return request.param
-
-
 def _matching(index, text):
     return {store.id for store in index.stores if reference.tier(store, text) is not None}
 
