@@ -72,7 +72,7 @@ def test_the_map_shows_every_shop_of_the_sample_at_national_zoom(page) -> None:
     assert shown["clusters"] > 0 and shown["labels"], shown
     assert sum(int(label.replace(",", "")) for label in shown["labels"]) + len(shown["singles"]) == len(live)
     assert set(shown["singles"]) <= set(live)
-    assert "가게 묶음" in page.inner_text("#map-hint")
+    page.locator("#map-hint", has_text="가게 묶음").wait_for()  # set when the map's move settles
     assert tiles_asked and all(f"/v1/tiles/{shown['zoom']}/" in url for url in tiles_asked)
     page.wait_for_selector(".leaflet-districts-pane path")  # the land under them, for the screenshot
     _shot(page, "20-tiles-national")
