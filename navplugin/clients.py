@@ -139,6 +139,7 @@ class ClientKeys:
         options = {"socket_timeout": STORAGE_TIMEOUT_SECONDS, "socket_connect_timeout": STORAGE_TIMEOUT_SECONDS}
         self.storage = storage_from_string(storage_url, **options) if storage_url else storage_from_string("memory://")
         self._storage_down_until = 0.0
+        self._window_ends: dict[str, float] = {}  # storage key -> when its current window ends (epoch s)
         self.usage = Usage()
         self._by_hash: dict[str, Key] = {}
         self._lock = threading.Lock()
@@ -163,15 +164,17 @@ class ClientKeys:
         """Count the request against the client's quota (and its usage); allowed or not.
 
         The fixed-window strategy's counting (``FixedWindowRateLimiter.hit`` is this
-        ``incr``) and the window's end, read together: two storage calls where
-        ``hit`` and ``get_window_stats`` take three (each a round trip to Redis).
+        ``incr``): one storage call, a round trip to Redis. The window's end is
+        remembered by each process: a count of 1 opened the window, which then ends
+        one window length later; a window another process opened is asked for once
+        (``get_expiry``). ``hit`` and ``get_window_stats`` would take three calls.
         """
         item = key.item
         if time.monotonic() < self._storage_down_until:
             return self._uncounted(key)
         try:
             count = self.storage.incr(key.storage_key, item.get_expiry())
-            reset_at = self.storage.get_expiry(key.storage_key)
+            reset_at = self._window_end(key.storage_key, count, item.get_expiry())
         except Exception as exc:  # noqa: BLE001 - the quota's storage is away: let clients through, not fail all
             self._storage_down_until = time.monotonic() + STORAGE_RETRY_SECONDS
             metrics.RATELIMIT_STORAGE_ERRORS.inc()
@@ -182,6 +185,16 @@ class ClientKeys:
         self.usage.count(key.client.id, not allowed)
         return Admission(key.client, allowed, item.amount, max(0, item.amount - count),
                          max(0, int(reset_at - time.time() + 0.999)), item.get_expiry())
+
+    def _window_end(self, storage_key: str, count: int, window_seconds: int) -> float:
+        now = time.time()
+        if count == 1:  # this request opened the window
+            reset_at = self._window_ends[storage_key] = now + window_seconds
+            return reset_at
+        reset_at = self._window_ends.get(storage_key, 0.0)
+        if reset_at <= now:  # opened by another process, or before this one started
+            reset_at = self._window_ends[storage_key] = self.storage.get_expiry(storage_key)
+        return reset_at
 
     def _uncounted(self, key: Key) -> Admission:
         self.usage.count(key.client.id, False)
