@@ -29,6 +29,7 @@ _CHUNK_TEXTS = 50_000  # texts split into words at a time
 # Candidates of a text hold its rarest 4 n-grams: filtering by more common ones costs more than checking
 # the few extra candidates they would remove.
 RAREST_GRAMS = 4
+MANY_VALUES = 1024  # texts a word is in, past which ``ValueIndex.with_prefix`` marks positions instead
 
 
 class Postings:
@@ -289,16 +290,28 @@ class ValueIndex:
         order = np.argsort(value_of, kind="stable")  # by text, then position
         self.starts = np.searchsorted(value_of[order], np.arange(len(numbers) + 1))
         self.positions = order.astype(np.int32)
+        # each position's text, the texts' count standing for "none": one gather answers a word many texts hold
+        self.value_of = np.where(value_of < 0, len(numbers), value_of).astype(np.int32)
         self.count = count
 
     def with_prefix(self, prefix: str) -> np.ndarray:
-        """Positions whose text holds a word starting with ``prefix``, ascending."""
-        return union([self.positions[self.starts[value]:self.starts[value + 1]]
-                      for value in self.words.with_prefix(prefix).tolist()], self.count)
+        """Positions whose text holds a word starting with ``prefix``, ascending.
+
+        Few texts: their runs of positions, joined. Many (a 시도 name that a third of a
+        million addresses start with): one pass over the positions marks theirs, far
+        cheaper than joining a hundred thousand runs.
+        """
+        values = self.words.with_prefix(prefix)
+        if values.size <= MANY_VALUES:
+            return union([self.positions[self.starts[value]:self.starts[value + 1]]
+                          for value in values.tolist()], self.count)
+        marked = np.zeros(len(self.starts), dtype=bool)  # one per text, and the last for "none"
+        marked[values] = True
+        return np.flatnonzero(marked[self.value_of]).astype(np.int32)
 
     @property
     def nbytes(self) -> int:
-        return self.words.nbytes + self.starts.nbytes + self.positions.nbytes
+        return self.words.nbytes + self.starts.nbytes + self.positions.nbytes + self.value_of.nbytes
 
 
 def union(arrays: Sequence[np.ndarray], universe: int = 0) -> np.ndarray:
