@@ -23,6 +23,7 @@ from navplugin.model import Region
 LOGGER = logging.getLogger(__name__)
 
 _PARENS = re.compile(r"\(([^()]*)\)")
+_GA_WITHOUT_DONG = re.compile(r"^(.+?[^동\d])(\d+가)$")  # 효자2가: the 법정동 is 효자동2가
 _NOISE = re.compile(r"^(대한민국|한국|\[?\d{5}\]?|\(우\)\d{5})$")
 _STRIP = ",.·"
 
@@ -45,9 +46,8 @@ class ParsedAddress:
 def parse_address(text: str, gazetteer: Gazetteer | None = None) -> ParsedAddress | None:
     """The deepest district ``text`` names without ambiguity, or None if it names none."""
     gazetteer = gazetteer or load_gazetteer()
-    text = clean_text(text or "")
-    refs = [part.strip(_STRIP + " ") for group in _PARENS.findall(text) for part in group.split(",")]
-    tokens = [t.strip(_STRIP) for t in _PARENS.sub(" ", text).replace(",", " ").split()]
+    text, refs = _references(clean_text(text or ""))
+    tokens = [t.strip(_STRIP) for t in text.replace(",", " ").split()]
     tokens = [t for t in tokens if t]
     while tokens and _NOISE.match(tokens[0]):
         tokens.pop(0)
@@ -55,6 +55,33 @@ def parse_address(text: str, gazetteer: Gazetteer | None = None) -> ParsedAddres
         return None
     parser = _Parser(gazetteer, tokens, [r for r in refs if r])
     return parser.run()
+
+
+def _references(text: str) -> tuple[str, list[str]]:
+    """The address without its 참고항목, and the names each 참고항목 part may give, in order.
+
+    Lists write them loosely: parentheses nested or left open ("(시흥동, 외 2필지(7,9)"),
+    a 가 apart from its 동 ("(중앙동 1가)") or without it ("(효자2가)"), lot numbers after
+    the 동 ("(대야동 201,202,203)"). Each part gives itself run together, then its first word.
+    """
+    groups: list[str] = []
+    while found := _PARENS.findall(text):  # innermost first, so nested ones come apart
+        groups += found
+        text = _PARENS.sub(" ", text)
+    text, opened, rest = text.partition("(")  # one left open runs to the end
+    if opened:
+        groups.append(rest.replace(")", " "))
+    refs: list[str] = []
+    for group in groups:
+        for part in group.split(","):
+            words = part.strip(_STRIP + " ").split()
+            if not words:
+                continue
+            refs.append("".join(words))
+            if len(words) > 1:
+                refs.append(words[0])
+    refs += [f"{found.group(1)}동{found.group(2)}" for ref in refs if (found := _GA_WITHOUT_DONG.match(ref))]
+    return text.replace(")", " "), list(dict.fromkeys(refs))
 
 
 class _Parser:
