@@ -26,7 +26,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .accuracy import APPROXIMATE_OVER_M
-from .addresses import Sido, sido_table
+from .addresses import Sido, canonical_sido
 from .formats.common import store_detail_fields
 from .model import PRECISIONS, Store
 from .spatial.index import StoreIndex
@@ -43,10 +43,9 @@ P90 = 0.9
 
 def sido_of(store: Store) -> Sido | None:
     """The 시도 the shop's region column, address or 지번 address names first; None when none does."""
-    aliases = sido_table()
     for text in (store.region, store.address, store.jibun_address):
         words = text.split(None, 1) if text else None
-        sido = aliases.get(words[0]) if words else None
+        sido = canonical_sido(words[0]) if words else None
         if sido is not None:
             return sido
     return None
@@ -90,9 +89,12 @@ class Summary:
         }
 
 
-def summarize(stores: Sequence[Store], version: int | None = None) -> Summary:
-    """Counts by 시도 and by precision, the accuracy histogram and percentiles, and the shops to pin first."""
-    return Summary(version, len(stores), _by_sido(stores), _by_precision(stores), *_accuracy(stores))
+def summarize(stores: Sequence[Store], version: int | None = None, radii: np.ndarray | None = None) -> Summary:
+    """Counts by 시도 and by precision, the accuracy histogram and percentiles, and the shops to pin first.
+
+    ``radii``: the shops' ``accuracy_m`` in their order, where an index holds them already.
+    """
+    return Summary(version, len(stores), _by_sido(stores), _by_precision(stores), *_accuracy(stores, radii))
 
 
 def _by_sido(stores: Sequence[Store]) -> list[dict[str, Any]]:
@@ -118,9 +120,13 @@ def _by_precision(stores: Sequence[Store]) -> list[dict[str, Any]]:
     return [{"precision": name, "count": counts.get(name, 0)} for name in names]
 
 
-def _accuracy(stores: Sequence[Store]) -> tuple[dict[str, Any], Sequence[Store], np.ndarray]:
+def _radii(stores: Sequence[Store]) -> np.ndarray:
+    return np.fromiter((store.accuracy_m for store in stores), dtype=np.float64, count=len(stores))
+
+
+def _accuracy(stores: Sequence[Store], radii: np.ndarray | None) -> tuple[dict[str, Any], Sequence[Store], np.ndarray]:
     """The histogram of ``accuracy_m``, its median and 90th percentile, and the pinning order."""
-    radii = np.fromiter((store.accuracy_m for store in stores), dtype=np.float64, count=len(stores))
+    radii = _radii(stores) if radii is None else radii
     edges = np.asarray(ACCURACY_EDGES_M, dtype=np.float64)
     bins = np.bincount(np.searchsorted(edges, radii, side="left"), minlength=len(edges) + 1).tolist()
     ordered = np.sort(radii)
@@ -136,7 +142,7 @@ def _accuracy(stores: Sequence[Store]) -> tuple[dict[str, Any], Sequence[Store],
     # Equal radii by id: a StoreIndex holds its shops in id order already, so a stable sort keeps it.
     if any(a.id > b.id for a, b in zip(stores, islice(stores, 1, None))):
         stores = sorted(stores, key=lambda store: store.id)
-        radii = np.fromiter((store.accuracy_m for store in stores), dtype=np.float64, count=len(stores))
+        radii = _radii(stores)
     return accuracy, stores, np.argsort(-radii, kind="stable")
 
 
@@ -149,5 +155,5 @@ def overview(index: StoreIndex, limit: int = TO_PIN_DEFAULT_LIMIT, offset: int =
     with _lock:
         summary = _summaries.get(index)
         if summary is None:
-            summary = _summaries[index] = summarize(index.stores, index.version)
+            summary = _summaries[index] = summarize(index.stores, index.version, index.accuracy_m)
     return summary.page(limit, offset)

@@ -127,9 +127,13 @@ def _nearest_matching(index: StoreIndex, query: NearbyQuery, matcher: Matcher | 
     growing batches, and kept if they are candidates, until ``limit`` are confirmed or the
     radius is exhausted.
     """
-    found = matcher.every_candidate() if matcher is not None else np.flatnonzero(by_accuracy)
-    allowed = index.filter_mask(query.category, query.max_accuracy_m)
-    found = found if allowed is None else found[allowed[found]]
+    if matcher is None:
+        found = np.flatnonzero(by_accuracy)
+    else:
+        found = matcher.every_candidate()
+        found = found if by_accuracy is None else found[by_accuracy[found]]
+    by_category = index.category_mask(query.category) if query.category is not None else None
+    found = found if by_category is None else found[by_category[found]]
     origin = ecef_point(query.lon, query.lat)
     if found.size <= NEARBY_DIRECT_MAX:
         chords = np.linalg.norm(index.xyz[found] - origin, axis=1)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from navplugin import create_app, lifecycle
 from navplugin.errors import NavpluginError
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _ensure_postgres, _reset_postgres
+from tests.conftest import fresh_postgres
 
 HEADERS = ["업체명", "업종", "주소", "지번주소", "전화번호", "선정연도", "창업연도", "위도", "경도", "관리번호", "비고", "name"]
 ADDRESSES = ["서울특별시 종로구 종로 1", "부산광역시 중구 광복로 1", "인사동길 12", "", "제주특별자치도 제주시 관덕로 1",
@@ -80,14 +80,8 @@ def uploads(draw) -> tuple[bytes, str]:
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
     """A serving app on SQLite and one on PostgreSQL, kept across the generated examples."""
-    error = _ensure_postgres()
-    if error:
-        if REQUIRE_POSTGRES:
-            pytest.fail(error)
-        pytest.skip(error)
-    _reset_postgres()
     apps = []
-    for url in (f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'db.sqlite3'}", POSTGRES_URL):
+    for url in (f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'db.sqlite3'}", fresh_postgres()):
         app = create_app({"DATABASE_URL": url, "LOAD_SAMPLE": False, "INDEX_POLL_SECONDS": 0,
                           "ACCESS_LOG": False})
         lifecycle.start_serving(app.extensions["navplugin"])
